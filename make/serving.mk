@@ -1,0 +1,21 @@
+# The model service (serving/app). Included by the root Makefile.
+SERVING_DIR := serving/app
+SERVING_CATEGORIES := packages serving
+
+## Train if needed, then run the service under gunicorn with its production config on 127.0.0.1:8000
+serve: train
+	cd serving && MODEL_SERVICE_HOST=127.0.0.1 MODEL_SERVICE_PORT=8000 gunicorn --config app/gunicorn.conf.py
+
+## Regenerate serving/app/requirements.txt (the image's pinned, hashed dependencies) from Pipfile.lock
+requirements: Pipfile.lock
+	@$(PYTHON_BOOTSTRAP) -m pipenv --version >/dev/null 2>&1 || \
+		$(PYTHON_BOOTSTRAP) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
+	{ echo "# Generated from Pipfile.lock by \`make requirements\` (categories: $(SERVING_CATEGORIES)). Do not edit."; \
+	  $(PYTHON_BOOTSTRAP) -m pipenv requirements --categories "$(SERVING_CATEGORIES)" --hash; } > $(SERVING_DIR)/requirements.txt.tmp
+	mv $(SERVING_DIR)/requirements.txt.tmp $(SERVING_DIR)/requirements.txt
+
+## Lint the service's Dockerfile with hadolint
+lint-docker: $(SYNCED)
+	hadolint $(SERVING_DIR)/Dockerfile
+
+.PHONY: serve requirements lint-docker

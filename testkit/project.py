@@ -1,0 +1,54 @@
+"""Throw-away copies of the project's pipeline, as git repositories, for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from testkit.processes import VENV_BIN
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+# What a from-scratch `dvc repro` needs: the pipeline, its params and code, the DVC config.
+PIPELINE_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", ".dvc/config", ".gitignore")
+PIPELINE_TREES = ("training",)
+
+
+def run(
+    command: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(command, cwd=cwd, env=env or project_env(), capture_output=True, text=True, check=False)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(command)} exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def project_env(**extra: str) -> dict[str, str]:
+    """The environment `make` gives stage commands: the project's interpreter first on PATH."""
+    return {
+        **os.environ,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DVC_NO_ANALYTICS": "1",
+        "GIT_AUTHOR_NAME": "test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        **extra,
+    }
+
+
+def make_project_copy(destination: Path) -> Path:
+    """A new git repository holding this working tree's pipeline, with no outputs and no cache."""
+    destination.mkdir(parents=True)
+    for name in PIPELINE_FILES:
+        (destination / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPOSITORY / name, destination / name)
+    for tree in PIPELINE_TREES:
+        shutil.copytree(
+            REPOSITORY / tree, destination / tree, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.pyc")
+        )
+    run(["git", "init", "--quiet", "--initial-branch", "main"], destination)
+    run(["git", "add", "--all"], destination)
+    run(["git", "commit", "--quiet", "--message", "pipeline"], destination)
+    return destination

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from training.dataset import normalise
+from training.errors import ConfigError
+from training.params import Params
+from training.stages.prepare import split
+
+
+def test_split_is_stratified_and_disjoint(penguins: pd.DataFrame, params: Params) -> None:
+    frame = normalise(penguins, params.data)
+    train, test = split(frame, params.data, params.prepare)
+    assert len(train) == 45
+    assert len(test) == 15
+    assert test["species"].value_counts().to_dict() == {"Adelie": 5, "Gentoo": 5, "Chinstrap": 5}
+    assert (
+        pd.concat([train, test])
+        .sort_values(["species", "body_mass_g"])
+        .reset_index(drop=True)
+        .equals(frame.sort_values(["species", "body_mass_g"]).reset_index(drop=True))
+    )
+
+
+def test_split_is_seeded(penguins: pd.DataFrame, params: Params) -> None:
+    frame = normalise(penguins, params.data)
+    first, _ = split(frame, params.data, params.prepare)
+    second, _ = split(frame, params.data, params.prepare)
+    assert first.equals(second)
+
+
+def test_a_single_class_is_refused(penguins: pd.DataFrame, params: Params) -> None:
+    frame = normalise(penguins[penguins["species"] == "Adelie"], params.data)
+    with pytest.raises(ConfigError, match="target 'species' has 1 class"):
+        split(frame, params.data, params.prepare)
+
+
+def test_a_class_with_one_row_cannot_be_stratified(penguins: pd.DataFrame, params: Params) -> None:
+    frame = normalise(pd.concat([penguins[penguins["species"] != "Chinstrap"], penguins.iloc[[45]]]), params.data)
+    with pytest.raises(ConfigError, match="class 'Chinstrap' of 'species' has one row"):
+        split(frame, params.data, params.prepare)
