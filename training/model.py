@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sklearn.base import ClassifierMixin
@@ -18,17 +19,31 @@ from training.dataset import MISSING_CATEGORY
 from training.errors import ConfigError
 from training.params import DataParams
 
-ESTIMATORS: dict[str, Callable[..., ClassifierMixin]] = {
-    "logistic_regression": LogisticRegression,
-    "random_forest": RandomForestClassifier,
-    "hist_gradient_boosting": HistGradientBoostingClassifier,
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    factory: Callable[..., ClassifierMixin]
+    # Trees split on raw values, so scaling teaches them nothing; and scaled in float32 (as
+    # ONNX does) values move across split thresholds, which breaks parity with scikit-learn.
+    scale_numeric: bool
+
+
+ESTIMATORS: dict[str, EstimatorSpec] = {
+    "logistic_regression": EstimatorSpec(LogisticRegression, scale_numeric=True),
+    "random_forest": EstimatorSpec(RandomForestClassifier, scale_numeric=False),
+    "hist_gradient_boosting": EstimatorSpec(HistGradientBoostingClassifier, scale_numeric=False),
 }
+
+
+def build_model(data: DataParams, name: str, hyperparameters: dict[str, Any], *, seed: int) -> Pipeline:
+    estimator = build_estimator(name, hyperparameters, seed=seed)
+    return build_pipeline(data, estimator, scale_numeric=ESTIMATORS[name].scale_numeric)
 
 
 def build_estimator(name: str, hyperparameters: dict[str, Any], *, seed: int) -> ClassifierMixin:
     if name not in ESTIMATORS:
         raise ConfigError(f"params.yaml: train.estimator {name!r} is unknown; choose one of: {', '.join(ESTIMATORS)}")
-    estimator = ESTIMATORS[name]()
+    estimator = ESTIMATORS[name].factory()
     accepted = estimator.get_params()
     unknown = sorted(set(hyperparameters) - set(accepted))
     if unknown:
@@ -43,8 +58,11 @@ def build_estimator(name: str, hyperparameters: dict[str, Any], *, seed: int) ->
     return estimator
 
 
-def build_pipeline(data: DataParams, estimator: ClassifierMixin) -> Pipeline:
-    numeric = Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+def build_pipeline(data: DataParams, estimator: ClassifierMixin, *, scale_numeric: bool = True) -> Pipeline:
+    numeric_steps: list[tuple[str, Any]] = [("impute", SimpleImputer(strategy="median"))]
+    if scale_numeric:
+        numeric_steps.append(("scale", StandardScaler()))
+    numeric = Pipeline(numeric_steps)
     categorical = Pipeline(
         [
             (

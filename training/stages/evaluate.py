@@ -12,9 +12,32 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from training import _cli, metadata, metrics
+from training import _cli, metadata, metrics, onnx_export
 from training.dataset import read_csv
 from training.params import Params, load_params
+from training.stages.convert import ONNX_FILE, UNAVAILABLE_FILE
+
+_ARTIFACT_KEYS = ("model_file", "model_sha256", "onnx")
+
+
+def onnx_artifact(
+    folder: Path, model_dir: Path, pipeline: Pipeline, test: pd.DataFrame, params: Params
+) -> dict[str, Any]:
+    """What the service needs to choose a backend: the ONNX file and whether it matches scikit-learn."""
+    versions = onnx_export.library_versions()
+    onnx_file = folder / ONNX_FILE
+    if not onnx_file.exists():
+        reason = (folder / UNAVAILABLE_FILE).read_text().strip()
+        return {"available": False, "reason": reason, "versions": versions}
+    parity = onnx_export.check_parity(pipeline, onnx_file.read_bytes(), test, params.data)
+    return {
+        "available": parity.passed,
+        "reason": None if parity.passed else "predictions differ from scikit-learn beyond the tolerance",
+        "file": onnx_file.relative_to(model_dir).as_posix(),
+        "sha256": metadata.file_digest(onnx_file),
+        "parity": parity.as_dict(),
+        "versions": versions,
+    }
 
 
 def predict(model: Pipeline, frame: pd.DataFrame, params: Params) -> tuple[np.ndarray, list[str]]:
@@ -42,8 +65,11 @@ def build_metadata(
         "example": metadata.example_record(test, params.data),
         "metrics": scores,
         "params": params.raw,
-        **{key: value for key, value in lineage.items() if key != "model_sha256"},
-        "artifacts": {"model": {"file": "model.joblib", "sha256": lineage["model_sha256"]}},
+        **{key: value for key, value in lineage.items() if key not in _ARTIFACT_KEYS},
+        "artifacts": {
+            "model": {"file": lineage["model_file"], "sha256": lineage["model_sha256"]},
+            "onnx": lineage["onnx"],
+        },
         "golden_records": metadata.golden_records(test, proba, classes, params.data, params.evaluate.golden_records),
     }
 
@@ -55,6 +81,7 @@ def main(argv: list[str] | None = None) -> None:
         ("--train", "the training split (CSV)"),
         ("--test", "the test split (CSV)"),
         ("--model", "the joblib Pipeline"),
+        ("--onnx", "the convert stage's folder"),
         ("--training-info", "what the train stage recorded"),
         ("--metrics", "where to write the metrics (JSON)"),
         ("--plots", "folder for the plot data"),
@@ -72,7 +99,9 @@ def main(argv: list[str] | None = None) -> None:
     _cli.write_json(args.metrics, scores)
     write_plots(args.plots, y_true, predicted, proba, classes)
     lineage = {
+        "model_file": args.model.relative_to(args.metadata.parent).as_posix(),
         "model_sha256": metadata.file_digest(args.model),
+        "onnx": onnx_artifact(args.onnx, args.metadata.parent, model, test, params),
         "data": {
             "raw_md5": metadata.file_digest(args.raw, "md5"),
             "train_md5": metadata.file_digest(args.train, "md5"),

@@ -13,13 +13,12 @@ from sklearn.pipeline import Pipeline
 
 from training import _cli
 from training.dataset import read_csv
-from training.model import build_estimator, build_pipeline
+from training.model import build_estimator, build_model
 from training.params import DataParams, TrainParams, load_params
 
 
 def fit(train: pd.DataFrame, data: DataParams, params: TrainParams) -> Pipeline:
-    estimator = build_estimator(params.estimator, params.hyperparameters, seed=params.seed)
-    pipeline = build_pipeline(data, estimator)
+    pipeline = build_model(data, params.estimator, params.hyperparameters, seed=params.seed)
     return pipeline.fit(train[list(data.features)], train[data.target])
 
 

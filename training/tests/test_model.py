@@ -7,7 +7,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 
 from training.dataset import normalise
 from training.errors import ConfigError
-from training.model import ESTIMATORS, build_estimator, build_pipeline
+from training.model import ESTIMATORS, build_estimator, build_model
 from training.params import DataParams
 
 
@@ -46,7 +46,7 @@ def test_pipeline_learns_and_tolerates_gaps_and_unseen_categories(
 ) -> None:
     frame = normalise(penguins, data_params)
     features = list(data_params.features)
-    pipeline = build_pipeline(data_params, build_estimator(name, {}, seed=0))
+    pipeline = build_model(data_params, name, {}, seed=0)
     pipeline.fit(frame[features], frame["species"])
     assert pipeline.score(frame[features], frame["species"]) > 0.9
     odd = pd.DataFrame(
@@ -55,3 +55,13 @@ def test_pipeline_learns_and_tolerates_gaps_and_unseen_categories(
     proba = pipeline.predict_proba(odd)
     assert proba.shape == (1, 3)
     assert proba.sum() == pytest.approx(1.0)
+
+
+def test_only_linear_models_scale_numeric_features(data_params: DataParams) -> None:
+    def numeric_steps(name: str) -> list[str]:
+        model = build_model(data_params, name, {}, seed=0)
+        return [step for step, _ in model.named_steps["preprocess"].transformers[0][1].steps]
+
+    assert numeric_steps("logistic_regression") == ["impute", "scale"]
+    assert numeric_steps("random_forest") == ["impute"]
+    assert numeric_steps("hist_gradient_boosting") == ["impute"]

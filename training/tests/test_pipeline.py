@@ -20,6 +20,7 @@ OUTPUTS = (
     "data/prepared/train.csv",
     "data/prepared/test.csv",
     "serving/app/model/model.joblib",
+    "serving/app/model/onnx/model.onnx",
     "serving/app/model/metadata.json",
     "reports/metrics.json",
     "reports/plots/confusion.json",
@@ -62,6 +63,10 @@ def test_metadata_describes_the_model_it_sits_beside(trained_project: Path) -> N
     assert len(metadata["golden_records"]) == 20
     assert set(metadata["versions"]) >= {"python", "scikit-learn", "numpy", "joblib"}
     assert metadata["training"]["rows"] == 258
+    onnx = metadata["artifacts"]["onnx"]
+    assert onnx["sha256"] == file_digest(model_dir / onnx["file"])
+    assert onnx["parity"]["rows"] == 86
+    assert onnx["available"] is True
 
 
 def test_the_default_model_beats_the_majority_baseline(trained_project: Path) -> None:
