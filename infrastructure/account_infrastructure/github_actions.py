@@ -1,0 +1,121 @@
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .dvc_bucket import DvcBucket
+
+GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com"
+STS_AUDIENCE = "sts.amazonaws.com"
+
+
+class GithubActionsAccess(Construct):
+    """GitHub Actions reaches AWS through OIDC only: one role for pull-request jobs, one for deploying.
+
+    Each trust policy pins the token's audience and its `sub` claim to this repository, so no other
+    repository, branch or event can assume the roles.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        repository: str,
+        dvc: DvcBucket,
+        deploy_environment: str = "production",
+        cdk_qualifier: str = "hnb659fds",
+        existing_provider_arn: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        owner, _, name = repository.partition("/")
+        if not owner or not name or "/" in name:
+            raise ValueError(f"repository must be owner/name, got {repository!r}")
+        # An account holds one provider per issuer URL: reuse it when another stack created it already.
+        self.provider_arn = existing_provider_arn or self._create_provider()
+        self.pull_request_role = iam.Role(
+            self,
+            "PullRequestRole",
+            description=f"GitHub Actions pull-request jobs of {repository}: DVC remote read/write",
+            assumed_by=self._github_principal(f"repo:{repository}:pull_request"),
+            inline_policies={"DvcReadWrite": _dvc_policy(dvc, write=True)},
+        )
+        self.deploy_role = iam.Role(
+            self,
+            "DeployRole",
+            description=f"GitHub Actions deploy job of {repository} in environment {deploy_environment}: CDK deploy",
+            assumed_by=self._github_principal(f"repo:{repository}:environment:{deploy_environment}"),
+            inline_policies={
+                "DvcRead": _dvc_policy(dvc, write=False),
+                "CdkDeploy": _cdk_bootstrap_policy(cdk_qualifier),
+            },
+        )
+        self._acknowledge_findings(dvc, cdk_qualifier)
+
+    def _create_provider(self) -> str:
+        provider = iam.OidcProviderNative(
+            self, "Provider", url=f"https://{GITHUB_OIDC_ISSUER}", client_ids=[STS_AUDIENCE]
+        )
+        return provider.oidc_provider_arn
+
+    def _github_principal(self, subject: str) -> iam.IPrincipal:
+        return iam.WebIdentityPrincipal(
+            self.provider_arn,
+            conditions={
+                "StringEquals": {
+                    f"{GITHUB_OIDC_ISSUER}:aud": STS_AUDIENCE,
+                    f"{GITHUB_OIDC_ISSUER}:sub": subject,
+                }
+            },
+        )
+
+    def _acknowledge_findings(self, dvc: DvcBucket, cdk_qualifier: str) -> None:
+        objects = f"Resource::arn:<AWS::Partition>:s3:::{dvc.bucket_name}/{dvc.prefix}/*"
+        reason = (
+            f"Scoped to the DVC prefix '{dvc.prefix}/' of the DVC bucket: DVC names objects by content "
+            "hash, so they cannot be listed individually."
+        )
+        for role in (self.pull_request_role, self.deploy_role):
+            cdk.Validations.of(role).acknowledge(cdk.Acknowledgment(id=f"AwsSolutions-IAM5[{objects}]", reason=reason))
+        bootstrap_roles = f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-{cdk_qualifier}-*"
+        cdk.Validations.of(self.deploy_role).acknowledge(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[{bootstrap_roles}]",
+                reason=(
+                    "The CDK CLI deploys by assuming the bootstrap roles of this account (deploy, "
+                    "file and image publishing, lookup), whose names end in the region."
+                ),
+            )
+        )
+
+
+def _bucket_arn(dvc: DvcBucket) -> str:
+    # Built from the literal name (not the bucket's GetAtt) so the policy reads like the bucket it names.
+    return f"arn:{cdk.Aws.PARTITION}:s3:::{dvc.bucket_name}"
+
+
+def _dvc_policy(dvc: DvcBucket, *, write: bool) -> iam.PolicyDocument:
+    object_actions = ["s3:GetObject"]
+    if write:
+        object_actions += ["s3:PutObject", "s3:AbortMultipartUpload"]
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[_bucket_arn(dvc)],
+                conditions={"StringLike": {"s3:prefix": [dvc.prefix, f"{dvc.prefix}/*"]}},
+            ),
+            iam.PolicyStatement(actions=object_actions, resources=[f"{_bucket_arn(dvc)}/{dvc.prefix}/*"]),
+        ]
+    )
+
+
+def _cdk_bootstrap_policy(qualifier: str) -> iam.PolicyDocument:
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                # TagSession: the CLI may pass session tags, which the bootstrap roles' trust allows.
+                actions=["sts:AssumeRole", "sts:TagSession"],
+                resources=[f"arn:{cdk.Aws.PARTITION}:iam::{cdk.Aws.ACCOUNT_ID}:role/cdk-{qualifier}-*"],
+            )
+        ]
+    )

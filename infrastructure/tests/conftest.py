@@ -1,0 +1,53 @@
+"""Synthesized account stacks shared by the tests: each variant is synthesized once, offline."""
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Template
+
+from infrastructure.account_infrastructure.application import build_app
+
+REPOSITORY = "penguin-labs/penguins-mlops"
+
+
+@dataclass(frozen=True)
+class Synthesized:
+    outdir: Path
+    stack_name: str
+    template: Template
+
+    @property
+    def template_file(self) -> Path:
+        return self.outdir / f"{self.stack_name}.template.json"
+
+    @property
+    def raw(self) -> dict[str, Any]:
+        return dict(json.loads(self.template_file.read_text()))
+
+
+SynthesizeAccount = Callable[[Mapping[str, Any]], Synthesized]
+
+
+@pytest.fixture(scope="session")
+def synthesize_account(tmp_path_factory: pytest.TempPathFactory) -> SynthesizeAccount:
+    def synthesize(context: Mapping[str, Any]) -> Synthesized:
+        outdir = tmp_path_factory.mktemp("infrastructure-cdk-out")
+        (stack,) = build_app(outdir=str(outdir), context=context).synth().stacks
+        return Synthesized(outdir, stack.stack_name, Template.from_json(stack.template))
+
+    return synthesize
+
+
+@pytest.fixture(scope="session")
+def account(synthesize_account: SynthesizeAccount) -> Synthesized:
+    """The stack as deployed for this repository, every other setting at its default."""
+    return synthesize_account({"githubRepository": REPOSITORY})
+
+
+@pytest.fixture(scope="session")
+def bucket_only(synthesize_account: SynthesizeAccount) -> Synthesized:
+    return synthesize_account({})

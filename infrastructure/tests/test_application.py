@@ -1,0 +1,126 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_s3 as s3
+
+from infrastructure.account_infrastructure.application import STACK_NAME, build_app, settings_from_context
+from infrastructure.account_infrastructure.settings import AccountSettings
+
+pytestmark = pytest.mark.slow
+
+INFRASTRUCTURE = Path(__file__).resolve().parents[1]
+CFN_LINT = Path(sys.executable).parent / "cfn-lint"
+
+# Every AwsSolutions finding we accept, where we accept it; the reasons live next to the constructs.
+DVC_OBJECTS = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::penguins-mlops-dvc/dvc/*]"
+BOOTSTRAP_ROLES = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-hnb659fds-*]"
+ACKNOWLEDGED = {
+    ("Dvc/Bucket", "AwsSolutions-S1"),
+    ("GithubActions/PullRequestRole", DVC_OBJECTS),
+    ("GithubActions/DeployRole", DVC_OBJECTS),
+    ("GithubActions/DeployRole", BOOTSTRAP_ROLES),
+}
+
+
+def test_defaults_without_context():
+    assert settings_from_context(cdk.App().node) == AccountSettings()
+
+
+def test_context_sets_every_setting():
+    context = {
+        "githubRepository": "penguin-labs/penguins-mlops",
+        "dvcBucketName": "other-bucket",
+        "dvcPrefix": "cache",
+        "deployEnvironment": "release",
+        "cdkQualifier": "abc123",
+        "githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+    }
+    assert settings_from_context(cdk.App(context=context).node) == AccountSettings(
+        github_repository="penguin-labs/penguins-mlops",
+        dvc_bucket_name="other-bucket",
+        dvc_prefix="cache",
+        deploy_environment="release",
+        cdk_qualifier="abc123",
+        github_oidc_provider_arn=context["githubOidcProviderArn"],
+    )
+
+
+def test_synthesis_fails_on_a_finding_that_is_not_acknowledged(tmp_path):
+    app = build_app(outdir=str(tmp_path), context={"githubRepository": "penguin-labs/penguins-mlops"})
+    stack = app.node.find_child(STACK_NAME)
+    s3.Bucket(stack, "Unreviewed", enforce_ssl=True)
+
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    (nag,) = (plugin for plugin in report["pluginReports"] if plugin["pluginName"] == "AwsSolutions")
+    violations = {
+        (violation["ruleName"], construct["constructPath"])
+        for violation in nag["violations"]
+        for construct in violation["violatingConstructs"]
+    }
+    assert violations == {("AwsSolutions-S1", f"{STACK_NAME}/Unreviewed/Resource")}
+
+
+def test_only_the_reviewed_findings_are_acknowledged_each_with_a_reason(account):
+    metadata = json.loads((account.outdir / f"{account.stack_name}.metadata.json").read_text())
+    prefix = f"/{account.stack_name}/"
+    acknowledged = {
+        (path.removeprefix(prefix), rule.removeprefix("Annotation::")): reason
+        for path, entries in metadata.items()
+        for entry in entries
+        if entry["type"] == "aws:cdk:acknowledged-rules"
+        for rule, reason in entry["data"].items()
+        if "AwsSolutions-" in rule
+    }
+    assert set(acknowledged) == ACKNOWLEDGED
+    assert all(len(reason.split()) >= 15 for reason in acknowledged.values())
+
+
+def test_no_allow_statement_grants_a_wildcard_action(account):
+    found = []
+    for logical_id, resource in account.raw["Resources"].items():
+        for statement in _statements(resource.get("Properties", {})):
+            actions = statement["Action"]
+            actions = [actions] if isinstance(actions, str) else actions
+            if statement["Effect"] == "Allow":
+                found += [f"{logical_id}: {action}" for action in actions if "*" in action]
+    assert found == []
+
+
+def test_cfn_lint_passes_on_every_synthesized_template(account, bucket_only):
+    templates = [str(account.template_file), str(bucket_only.template_file)]
+    result = subprocess.run([str(CFN_LINT), *templates], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_app_py_passes_its_command_line_context(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "app.py", "-c", "githubRepository=penguin-labs/penguins-mlops", "-c", "dvcPrefix=cache"],
+        cwd=INFRASTRUCTURE,
+        env={**os.environ, "CDK_OUTDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    template = json.loads((tmp_path / f"{STACK_NAME}.template.json").read_text())
+    assert template["Outputs"]["DvcRemoteUrl"]["Value"] == "s3://penguins-mlops-dvc/cache"
+    assert {"PullRequestRoleArn", "DeployRoleArn"} <= set(template["Outputs"])
+
+
+def _statements(value):
+    if isinstance(value, dict):
+        if "Statement" in value:
+            yield from value["Statement"]
+        for child in value.values():
+            yield from _statements(child)
+    elif isinstance(value, list):
+        for child in value:
+            yield from _statements(child)

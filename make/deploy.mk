@@ -1,0 +1,42 @@
+# AWS: the one-time account infrastructure (infrastructure/) and the service stack (serving/deployment/).
+# Included by the root Makefile, which puts .venv/bin first on PATH and exports the JSII/AWS variables.
+INFRASTRUCTURE_DIR := infrastructure
+DEPLOYMENT_DIR := serving/deployment
+# The only place the CDK CLI comes from: newer majors reject this aws-cdk-lib's cloud assembly.
+CDK := CDK_DISABLE_CLI_TELEMETRY=true npx --yes aws-cdk@2.1148.1
+CDK_FLAGS := --no-notices
+
+# staging or production (serving/deployment/service_deployment/settings.py).
+SERVICE_ENVIRONMENT ?= staging
+# Extra `-c key=value` pairs for the service stack, e.g. -c certificateArn=arn:aws:acm:... -c alarmEmail=...
+SERVICE_CONTEXT ?=
+# Extra `-c key=value` pairs for the infrastructure, e.g. -c githubOidcProviderArn=arn:aws:iam::...
+INFRASTRUCTURE_CONTEXT ?=
+# owner/name: GitHub Actions sets it; locally it comes from the `origin` remote.
+GITHUB_REPOSITORY ?= $(shell git remote get-url origin 2>/dev/null | sed -nE 's#^.*github\.com[:/]([^/]+/[^/]+)$$#\1#p' | sed 's/\.git$$//')
+
+SERVICE_ARGS = -c environment=$(SERVICE_ENVIRONMENT) $(SERVICE_CONTEXT)
+INFRASTRUCTURE_ARGS = $(if $(GITHUB_REPOSITORY),-c githubRepository=$(GITHUB_REPOSITORY)) $(INFRASTRUCTURE_CONTEXT)
+
+## Synthesize both CDK apps into their cdk.out folders, offline: no AWS credentials, network or Docker
+synth: $(SYNCED)
+	rm -rf $(INFRASTRUCTURE_DIR)/cdk.out $(DEPLOYMENT_DIR)/cdk.out
+	cd $(INFRASTRUCTURE_DIR) && python app.py $(INFRASTRUCTURE_ARGS)
+	cd $(DEPLOYMENT_DIR) && python app.py $(SERVICE_ARGS)
+
+## Run cfn-lint on every template that `make synth` writes
+lint-cfn: synth
+	cfn-lint $(INFRASTRUCTURE_DIR)/cdk.out/*.template.json $(DEPLOYMENT_DIR)/cdk.out/*.template.json
+
+## Deploy the DVC bucket and GitHub OIDC roles with the CDK CLI (AWS credentials; once per account)
+deploy-infrastructure: $(SYNCED)
+	@test -n "$(GITHUB_REPOSITORY)" || { echo "set GITHUB_REPOSITORY=owner/name" >&2; exit 1; }
+	cd $(INFRASTRUCTURE_DIR) && $(CDK) deploy $(CDK_FLAGS) $(INFRASTRUCTURE_ARGS)
+
+## Build the image and deploy the service stack of SERVICE_ENVIRONMENT (AWS credentials, Docker, model pulled)
+deploy-service: $(SYNCED)
+	@test -f serving/app/model/metadata.json || { echo "no model in serving/app/model: run dvc pull" >&2; exit 1; }
+	cd $(DEPLOYMENT_DIR) && $(CDK) deploy PenguinsService-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
+		--require-approval never --outputs-file cdk.out/outputs.json
+
+.PHONY: synth lint-cfn deploy-infrastructure deploy-service

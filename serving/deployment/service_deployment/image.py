@@ -1,0 +1,34 @@
+from pathlib import Path
+
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_ecs as ecs
+
+# Never part of the image, whatever the service's own .dockerignore says.
+ASSET_EXCLUDES = (
+    "**/tests",
+    "**/__pycache__",
+    "**/*.pyc",
+    ".venv",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".env",
+    "cdk.out",
+)
+
+
+def service_image(directory: Path, *, git_commit: str) -> ecs.ContainerImage:
+    """The service image, built by the CDK CLI at deploy time (synthesis only stages the folder).
+
+    The commit is a build argument, so each commit is its own asset (its ECR tag is the asset hash)
+    and the Dockerfile can label the image with it (`ARG GIT_COMMIT`).
+    """
+    if not (directory / "Dockerfile").is_file():
+        raise FileNotFoundError(f"no Dockerfile in {directory}")
+    return ecs.ContainerImage.from_asset(
+        str(directory),
+        exclude=list(ASSET_EXCLUDES),
+        build_args={"GIT_COMMIT": git_commit},
+        platform=ecr_assets.Platform.LINUX_AMD64,
+        display_name=f"model-service@{git_commit[:12]}",
+    )

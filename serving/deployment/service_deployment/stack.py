@@ -1,0 +1,86 @@
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from constructs import Construct
+
+from .https import build_endpoint
+from .image import service_image
+from .monitoring import Monitoring
+from .network import Network
+from .service import WebService
+from .settings import ServiceSettings
+
+
+class ServiceStack(cdk.Stack):
+    """The model service of one environment: network, Fargate service behind an ALB, alarms.
+
+    Environment-agnostic on purpose (no account/region): synthesis needs no credentials or lookups.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: ServiceSettings,
+        image_directory: Path,
+        git_commit: str,
+    ) -> None:
+        super().__init__(
+            scope, construct_id, description=f"Penguins model service ({settings.environment}) on ECS Fargate"
+        )
+        network = Network(self, "Network", private_subnets=settings.private_subnets, nat_gateways=settings.nat_gateways)
+        api_key = self._api_key_secret(settings)
+        web = WebService(
+            self,
+            "Service",
+            vpc=network.vpc,
+            task_subnets=network.task_subnets,
+            assign_public_ip=not network.private_subnets,
+            image=service_image(image_directory, git_commit=git_commit),
+            git_commit=git_commit,
+            endpoint=build_endpoint(self, settings.https),
+            cpu=settings.cpu,
+            memory_limit_mib=settings.memory_limit_mib,
+            desired_count=settings.desired_count,
+            min_capacity=settings.min_capacity,
+            max_capacity=settings.max_capacity,
+            api_key_secret=api_key,
+            api_key_env_var=settings.api_key_env_var,
+        )
+        monitoring = Monitoring(self, "Monitoring", target_group=web.target_group, alarm_email=settings.alarm_email)
+        # A release that trips an alarm while it rolls out is rolled back, like a circuit-breaker failure.
+        web.service.enable_deployment_alarms(monitoring.alarm_names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
+        # By name only, so ordering is explicit: the alarms exist before the service first deploys.
+        web.service.node.add_dependency(*monitoring.alarms)
+        scheme = "https" if settings.https.enabled else "http"
+        host = settings.https.domain_name or web.load_balancer.load_balancer_dns_name
+        cdk.CfnOutput(self, "ServiceUrl", value=f"{scheme}://{host}", description="Base URL of the model service")
+        cdk.CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)
+        if api_key:
+            cdk.CfnOutput(self, "ApiKeySecretArn", value=api_key.secret_arn)
+
+    def _api_key_secret(self, settings: ServiceSettings) -> secretsmanager.ISecret | None:
+        if settings.api_key_secret_arn:
+            return secretsmanager.Secret.from_secret_complete_arn(self, "ApiKey", settings.api_key_secret_arn)
+        if not settings.generate_api_key:
+            return None
+        secret = secretsmanager.Secret(
+            self,
+            "ApiKey",
+            description="API key that clients send to the model service",
+            generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=40),
+        )
+        cdk.Validations.of(secret).acknowledge(
+            cdk.Acknowledgment(
+                id="AwsSolutions-SMG4",
+                reason=(
+                    "A static API key shared with the service's clients: rotating it needs a "
+                    "coordinated client update, done by hand with put-secret-value and a redeploy, "
+                    "not by a rotation Lambda."
+                ),
+            )
+        )
+        return secret
