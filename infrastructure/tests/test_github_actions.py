@@ -109,7 +109,9 @@ def test_deploy_role_assumes_only_the_cdk_bootstrap_roles_and_reads_dvc(account)
 
 
 def test_deploy_environment_and_bootstrap_qualifier_come_from_context(synthesize_account):
-    other = synthesize_account({"githubRepository": REPOSITORY, "deployEnvironment": "release", "cdkQualifier": "penguins1"})
+    other = synthesize_account(
+        {"githubRepository": REPOSITORY, "deployEnvironment": "release", "cdkQualifier": "penguins1"}
+    )
     role = _role(other, f"repo:{REPOSITORY}:environment:release")
     (statement,) = _policies(role)["CdkDeploy"]
     assert statement["Resource"]["Fn::Join"][1][-1] == ":role/cdk-penguins1-*"

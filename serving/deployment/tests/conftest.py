@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
+
 from deployment.service_deployment.application import build_app
 
 SERVICE_IMAGE = Path(__file__).resolve().parents[2] / "app"

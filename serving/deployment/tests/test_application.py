@@ -7,6 +7,7 @@ from pathlib import Path
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ec2 as ec2
+
 from deployment.service_deployment.application import build_app, settings_from_context
 from deployment.service_deployment.https import HttpsOptions
 

@@ -1,5 +1,6 @@
 import pytest
 from aws_cdk.assertions import Capture, Match
+
 from deployment.service_deployment.https import HttpsOptions
 
 CERTIFICATE_ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"

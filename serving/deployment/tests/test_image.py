@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from deployment.service_deployment.image import service_image
 
 pytestmark = pytest.mark.slow

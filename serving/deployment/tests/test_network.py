@@ -1,6 +1,7 @@
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Capture, Match
+
 from deployment.service_deployment.network import Network
 
 pytestmark = pytest.mark.slow

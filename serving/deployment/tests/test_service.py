@@ -3,6 +3,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Capture, Match
+
 from deployment.service_deployment.https import Endpoint
 from deployment.service_deployment.service import WebService
 

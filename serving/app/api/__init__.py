@@ -1,0 +1,1 @@
+"""The HTTP layer: parse, delegate to the predictor, return."""

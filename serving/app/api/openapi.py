@@ -1,0 +1,88 @@
+"""OpenAPI: request schemas and examples come from the loaded model's metadata.
+
+The routes read their bodies themselves (the schema exists only once the model is loaded),
+so the document is completed here, each time it is asked for.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from fastapi import FastAPI
+
+from app.api.routes.health import PUBLIC_PATHS
+from app.middleware.api_key import API_KEY_HEADER
+from app.predictor.model import Predictor
+from app.predictor.records import BATCH_MODEL, RECORD_MODEL
+from app.schemas import ErrorResponse
+from app.state import ServiceState
+
+_REF = "#/components/schemas/{model}"
+
+_ERRORS = {
+    401: "The API key is missing or wrong (only when the service is configured with one).",
+    413: "The body is larger than the configured limit.",
+    415: "The body is not sent as application/json.",
+    422: "The body is not valid JSON or does not match the feature schema; `detail` names each field and problem.",
+    503: "The model is not loaded (yet).",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorResponse, "description": _ERRORS[code]} for code in codes}
+
+
+def json_request_body(model: str) -> dict[str, Any]:
+    """For a route's `openapi_extra`: the body is the generated model of that name."""
+    schema = {"$ref": _REF.format(model=model)}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+def install_openapi(app: FastAPI, state: ServiceState) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        document = copy.deepcopy(generate())
+        components = document.setdefault("components", {}).setdefault("schemas", {})
+        components.update(_request_schemas(state.predictor))
+        if state.predictor is not None:
+            _add_examples(document["paths"], state.predictor)
+        if state.settings.api_key is not None:
+            _add_security(document)
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _request_schemas(predictor: Predictor | None) -> dict[str, Any]:
+    if predictor is None:
+        pending = {"type": "object", "description": "Generated from the model's feature schema once it is loaded."}
+        return {RECORD_MODEL: pending, BATCH_MODEL: pending}
+    batch = predictor.schema.batch_model.model_json_schema(ref_template=_REF)
+    definitions: dict[str, Any] = batch.pop("$defs", {})
+    return {**definitions, BATCH_MODEL: batch}
+
+
+def _add_examples(paths: dict[str, Any], predictor: Predictor) -> None:
+    example = predictor.metadata.example
+    golden = predictor.metadata.golden_records[0]
+    prediction = {"label": golden.label, "probabilities": golden.probabilities, "warnings": []}
+    bodies: dict[str, tuple[Any, Any]] = {
+        "/predict": (example, {**prediction, "model_version": predictor.version}),
+        "/predict/batch": ({"records": [example]}, {"predictions": [prediction], "model_version": predictor.version}),
+    }
+    for path, (request, response) in bodies.items():
+        operation = paths[path]["post"]
+        operation["requestBody"]["content"]["application/json"]["example"] = request
+        operation["responses"]["200"]["content"]["application/json"]["example"] = response
+
+
+def _add_security(document: dict[str, Any]) -> None:
+    document["components"]["securitySchemes"] = {
+        "ApiKeyHeader": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER},
+        "Bearer": {"type": "http", "scheme": "bearer"},
+    }
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            operation["security"] = [] if path in PUBLIC_PATHS else [{"ApiKeyHeader": []}, {"Bearer": []}]

@@ -1,0 +1,70 @@
+"""The application factory. gunicorn calls `create_app()` in each worker; the model loads in `lifespan`."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from app.api.openapi import install_openapi
+from app.api.routes import health, metrics, model, predict
+from app.config import Settings
+from app.metrics import Metrics
+from app.middleware.api_key import ApiKeyMiddleware
+from app.middleware.body_limit import BodySizeLimitMiddleware
+from app.middleware.request_context import RequestContextMiddleware
+from app.predictor.errors import ModelStartupError
+from app.predictor.model import load_predictor
+from app.state import ServiceState
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTION = """Predicts the class of one record or a batch with the trained model.
+
+Request fields are generated from the model's feature schema. `GET /model` describes the model
+and its lineage.
+"""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    state: ServiceState = app.state.service
+    settings = state.settings
+    try:
+        predictor = load_predictor(settings.model_dir, max_batch=settings.max_batch_size)
+    except ModelStartupError as exc:
+        logger.critical("refusing to start: %s", exc)
+        raise
+    state.serve(predictor)
+    logger.info(
+        "serving model %s (%s backend) from %s",
+        predictor.version,
+        predictor.backend.name,
+        settings.model_dir,
+        extra={"fields": {"model_version": predictor.version, "git_commit": predictor.metadata.git_commit}},
+    )
+    try:
+        yield
+    finally:
+        state.stop()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    state = ServiceState(settings=settings, metrics=Metrics(multiprocess_dir=settings.prometheus_multiproc_dir))
+    app = FastAPI(title="Model service", description=DESCRIPTION, version="1", lifespan=lifespan)
+    app.state.service = state
+    for module in (health, predict, model, metrics):
+        app.include_router(module.router)
+    install_openapi(app, state)
+    # Added innermost first: the request context wraps everything, so that 401 and 413
+    # answers also carry a request id and reach the access log and the metrics.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    if settings.api_key is not None:
+        app.add_middleware(
+            ApiKeyMiddleware, api_key=settings.api_key.get_secret_value(), open_paths=health.PUBLIC_PATHS
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=state.metrics, routes=app.routes)
+    return app

@@ -1,0 +1,1 @@
+"""Pure ASGI middleware: they wrap every request, including those no route matches."""

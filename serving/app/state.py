@@ -1,0 +1,35 @@
+"""What the application holds between requests: settings, metrics and, once ready, the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.config import Settings
+from app.metrics import Metrics
+from app.predictor.model import Predictor
+
+NOT_LOADED = "the model is not loaded yet"
+SHUTTING_DOWN = "the service is shutting down"
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    metrics: Metrics
+    predictor: Predictor | None = None
+    unavailable_reason: str = NOT_LOADED
+
+    def serve(self, predictor: Predictor) -> None:
+        """Ready: called only after the golden records replayed."""
+        metadata = predictor.metadata
+        self.metrics.serve_model(
+            version=predictor.version,
+            git_commit=metadata.git_commit,
+            backend=predictor.backend.name,
+            classes=metadata.classes,
+        )
+        self.predictor = predictor
+
+    def stop(self) -> None:
+        self.predictor = None
+        self.unavailable_reason = SHUTTING_DOWN

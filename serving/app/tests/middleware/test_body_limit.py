@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from starlette.types import Message, Receive, Scope, Send
+
+from app.middleware.body_limit import BodySizeLimitMiddleware
+
+LIMIT = 1000
+
+
+class Upload:
+    """A client sending `chunks` pieces of `size` bytes; records how many the server asked for."""
+
+    def __init__(self, *, chunks: int, size: int) -> None:
+        self.chunks, self.size, self.reads = chunks, size, 0
+
+    async def receive(self) -> Message:
+        self.reads += 1
+        more = self.reads < self.chunks
+        return {"type": "http.request", "body": b"x" * self.size, "more_body": more}
+
+
+async def read_all(scope: Scope, receive: Receive, send: Send) -> None:
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": str(len(body)).encode()})
+
+
+def run(upload: Upload, headers: list[tuple[bytes, bytes]]) -> list[Message]:
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/predict", "headers": headers}
+    asyncio.run(BodySizeLimitMiddleware(read_all, max_bytes=LIMIT)(scope, upload.receive, send))
+    return sent
+
+
+def test_a_declared_length_over_the_limit_is_413_without_reading() -> None:
+    upload = Upload(chunks=5, size=400)
+
+    sent = run(upload, [(b"content-length", b"2000")])
+
+    assert sent[0]["status"] == 413
+    assert b"larger than the limit of 1000 bytes" in sent[1]["body"]
+    assert upload.reads == 0
+
+
+def test_a_stream_over_the_limit_is_413_and_stops_being_read() -> None:
+    # Chunked: no Content-Length. 3 chunks of 400 cross the limit; the other 97 are never read.
+    upload = Upload(chunks=100, size=400)
+
+    sent = run(upload, [(b"transfer-encoding", b"chunked")])
+
+    assert sent[0]["status"] == 413
+    assert upload.reads == 3
+
+
+def test_a_false_declared_length_is_caught_while_streaming() -> None:
+    upload = Upload(chunks=10, size=400)
+
+    sent = run(upload, [(b"content-length", b"10")])
+
+    assert sent[0]["status"] == 413
+    assert upload.reads == 3
+
+
+@pytest.mark.parametrize("size", [1, LIMIT])
+def test_a_body_within_the_limit_passes_whole(size: int) -> None:
+    sent = run(Upload(chunks=1, size=size), [(b"content-length", str(size).encode())])
+
+    assert (sent[0]["status"], sent[1]["body"]) == (200, str(size).encode())

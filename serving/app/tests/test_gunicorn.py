@@ -1,0 +1,148 @@
+"""The production configuration, run for real: gunicorn, uvicorn workers, gunicorn.conf.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from app.config import PACKAGE_DIR
+from app.tests.servers import GunicornProcess
+
+pytestmark = pytest.mark.slow
+
+# What `make serve` runs, from the folder that holds `app`.
+SERVING_DIR = PACKAGE_DIR.parent
+COMMAND = [str(Path(sys.executable).parent / "gunicorn"), "--config", "app/gunicorn.conf.py"]
+
+
+def gunicorn(model_dir: Path, log_path: Path, **settings: str) -> GunicornProcess:
+    env = {**os.environ, "MODEL_SERVICE_MODEL_DIR": str(model_dir), **settings}
+    return GunicornProcess(command=COMMAND, cwd=SERVING_DIR, env=env, log_path=log_path)
+
+
+@pytest.fixture(scope="module")
+def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornProcess]:
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with gunicorn(model_dir, log_path, MODEL_SERVICE_WORKERS="2") as process:
+        yield process
+
+
+def test_health_reports_the_model_version(server: GunicornProcess, metadata: dict) -> None:
+    response = httpx.get(f"{server.base_url}/health")
+
+    assert (response.status_code, response.json()) == (
+        200,
+        {"status": "ok", "model_version": metadata["model_version"]},
+    )
+
+
+def test_a_prediction_matches_the_golden_record(server: GunicornProcess, metadata: dict) -> None:
+    golden = metadata["golden_records"][0]
+
+    response = httpx.post(f"{server.base_url}/predict", json=golden["record"])
+
+    assert response.status_code == 200
+    assert response.json()["label"] == golden["label"]
+    assert response.json()["probabilities"] == pytest.approx(golden["probabilities"], abs=1e-9)
+
+
+def test_a_batch_comes_back_in_order(server: GunicornProcess, metadata: dict) -> None:
+    golden = metadata["golden_records"]
+
+    response = httpx.post(f"{server.base_url}/predict/batch", json={"records": [g["record"] for g in golden]})
+
+    assert response.status_code == 200
+    assert [p["label"] for p in response.json()["predictions"]] == [g["label"] for g in golden]
+
+
+def test_every_log_line_is_json_and_access_lines_carry_the_request_id(server: GunicornProcess, example: dict) -> None:
+    httpx.post(f"{server.base_url}/predict", json=example, headers={"X-Request-ID": "gunicorn-test-7"})
+
+    lines = server.log_lines()
+
+    [access] = [line for line in lines if line.get("request_id") == "gunicorn-test-7"]
+    assert (access["logger"], access["route"], access["status"]) == ("app.access", "/predict", 200)
+    assert access["duration_ms"] > 0
+    assert any(line["message"] == "Booting worker with pid: {}".format(line["pid"]) for line in lines)
+
+
+def test_metrics_add_up_over_both_workers(server: GunicornProcess) -> None:
+    sent = 40
+    for _ in range(sent):
+        # A new connection each time, so that both workers take some.
+        httpx.get(f"{server.base_url}/livez", headers={"X-Request-ID": "spread"})
+    served_by = {line["pid"] for line in server.log_lines() if line.get("request_id") == "spread"}
+
+    for _ in range(4):
+        counted = livez_count(httpx.get(f"{server.base_url}/metrics").text)
+        assert counted == sent
+
+    assert len(served_by) == 2, "one worker served every request: the sum over workers was not exercised"
+
+
+def livez_count(text: str) -> float:
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "http_requests_total" and sample.labels.get("route") == "/livez":
+                return sample.value
+    return 0.0
+
+
+def test_sigterm_lets_an_in_flight_request_finish_then_exits_cleanly(
+    model_dir: Path, tmp_path: Path, example: dict
+) -> None:
+    body = json.dumps(example).encode()
+    head = (
+        f"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with gunicorn(model_dir, tmp_path / "gunicorn.log", MODEL_SERVICE_WORKERS="1") as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
+            # The headers and half the body: the request is in flight when SIGTERM arrives.
+            conn.sendall(head + body[: len(body) // 2])
+            time.sleep(0.3)
+            server.running().send_signal(signal.SIGTERM)
+            server.wait_for_log("Shutting down")
+            conn.sendall(body[len(body) // 2 :])
+            response = receive_all(conn)
+
+        assert response.startswith(b"HTTP/1.1 200 ")
+        assert json.loads(response.partition(b"\r\n\r\n")[2])["label"]
+        assert server.wait_exit(timeout=30) == 0
+        assert "Traceback" not in server.log()
+        assert server.log_lines()[-1]["message"] == "Shutting down: Master"
+
+
+def receive_all(conn: socket.socket) -> bytes:
+    chunks = []
+    while chunk := conn.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def test_a_tampered_model_stops_gunicorn_before_any_worker_with_one_line(model_copy: Path, tmp_path: Path) -> None:
+    with (model_copy / "model.joblib").open("ab") as stream:
+        stream.write(b"tampered")
+    process = gunicorn(model_copy, tmp_path / "gunicorn.log")
+
+    process.start()
+    try:
+        status = process.wait_exit(timeout=30)
+    finally:
+        process.stop()
+
+    assert status == 3
+    refusals = [line for line in process.log_lines() if line["level"] == "CRITICAL"]
+    assert [line["message"][:40] for line in refusals] == [f"refusing to start: {model_copy}/model."[:40]]
+    assert "sha256" in refusals[0]["message"]
+    assert "Booting worker" not in process.log()
+    assert "Traceback" not in process.log()
