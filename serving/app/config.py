@@ -9,6 +9,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.predictor.backend import BackendChoice
+
 ENV_PREFIX = "MODEL_SERVICE_"
 PACKAGE_DIR = Path(__file__).resolve().parent
 MIN_API_KEY_LENGTH = 16
@@ -21,6 +23,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, frozen=True, extra="forbid")
 
     model_dir: Path = PACKAGE_DIR / "model"
+    backend: BackendChoice = "auto"
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 8000
     workers: Annotated[int, Field(ge=1, le=64)] = 2

@@ -60,7 +60,7 @@ def on_starting(server: Any) -> None:
     from app.predictor.integrity import verify_artifacts
 
     try:
-        verify_artifacts(settings.model_dir)
+        verify_artifacts(settings.model_dir, settings.backend)
     except ModelStartupError as exc:
         logging.getLogger("app.startup").critical("refusing to start: %s", exc)
         sys.exit(EXIT_MODEL_REFUSED)

@@ -33,7 +33,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: ServiceState = app.state.service
     settings = state.settings
     try:
-        predictor = load_predictor(settings.model_dir, max_batch=settings.max_batch_size)
+        predictor = load_predictor(settings.model_dir, max_batch=settings.max_batch_size, backend=settings.backend)
     except ModelStartupError as exc:
         logger.critical("refusing to start: %s", exc)
         raise

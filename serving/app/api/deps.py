@@ -16,18 +16,28 @@ from app.state import ServiceState
 JSON_MEDIA_TYPE = "application/json"
 
 
-def get_state(request: Request) -> ServiceState:
+# Every dependency is `async def`: FastAPI runs a plain `def` in its thread pool, and a
+# thread hop per dependency costs more than an ONNX prediction.
+async def get_state(request: Request) -> ServiceState:
+    return service_state(request)
+
+
+def service_state(request: Request) -> ServiceState:
     return cast(ServiceState, request.app.state.service)
 
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
 
 
-def get_metrics(state: StateDep) -> Metrics:
+async def get_metrics(state: StateDep) -> Metrics:
     return state.metrics
 
 
-def get_predictor(state: StateDep) -> Predictor:
+async def get_predictor(state: StateDep) -> Predictor:
+    return ready_predictor(state)
+
+
+def ready_predictor(state: ServiceState) -> Predictor:
     if state.predictor is None:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=state.unavailable_reason)
     return state.predictor
@@ -37,7 +47,7 @@ MetricsDep = Annotated[Metrics, Depends(get_metrics)]
 PredictorDep = Annotated[Predictor, Depends(get_predictor)]
 
 
-async def read_json_body(request: Request) -> bytes:
+async def json_body(request: Request) -> bytes:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != JSON_MEDIA_TYPE:
         raise HTTPException(
@@ -47,22 +57,15 @@ async def read_json_body(request: Request) -> bytes:
     return await request.body()
 
 
-JsonBody = Annotated[bytes, Depends(read_json_body)]
-
-
-async def parse_record(predictor: PredictorDep, body: JsonBody) -> Record:
+def parse_record(predictor: Predictor, body: bytes) -> Record:
     try:
         return predictor.schema.parse_record(body)
     except ValidationError as exc:
         raise request_validation_error(exc) from None
 
 
-async def parse_batch(predictor: PredictorDep, body: JsonBody) -> list[Record]:
+def parse_batch(predictor: Predictor, body: bytes) -> list[Record]:
     try:
         return predictor.schema.parse_batch(body)
     except ValidationError as exc:
         raise request_validation_error(exc) from None
-
-
-RecordDep = Annotated[Record, Depends(parse_record)]
-BatchDep = Annotated[list[Record], Depends(parse_batch)]

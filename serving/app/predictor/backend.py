@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Literal, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from app.predictor.records import Record
 
+BackendName = Literal["onnx", "sklearn"]
+# auto: ONNX when training exported it with proven parity, else scikit-learn.
+BackendChoice = Literal["auto", "onnx", "sklearn"]
+
 
 class Backend(Protocol):
     @property
     def name(self) -> str:
         """Reported by GET /model and the model_info metric, e.g. "sklearn"."""
+        ...
+
+    @property
+    def blocking(self) -> bool:
+        """True when a call takes long enough (milliseconds) to belong off the event loop."""
         ...
 
     @property

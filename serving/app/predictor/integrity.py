@@ -7,11 +7,13 @@ master runs it before forking any worker.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from importlib import metadata as package_metadata
 from pathlib import Path
 
+from app.predictor.backend import BackendChoice, BackendName
 from app.predictor.errors import IntegrityError
-from app.predictor.metadata import ModelMetadata, read_metadata
+from app.predictor.metadata import Artifact, ModelMetadata, read_metadata
 
 # Unpickling a scikit-learn model under another version may fail or silently change results.
 PINNED_PACKAGES = ("scikit-learn",)
@@ -25,8 +27,7 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def check_model_file(model_dir: Path, metadata: ModelMetadata) -> Path:
-    artifact = metadata.artifacts.model
+def check_file(model_dir: Path, artifact: Artifact) -> Path:
     path = model_dir / artifact.file
     try:
         actual = file_sha256(path)
@@ -38,6 +39,22 @@ def check_model_file(model_dir: Path, metadata: ModelMetadata) -> Path:
             "the model file was changed or replaced after training"
         )
     return path
+
+
+def check_model_file(model_dir: Path, metadata: ModelMetadata) -> Path:
+    return check_file(model_dir, metadata.artifacts.model)
+
+
+def onnx_file(model_dir: Path, metadata: ModelMetadata) -> tuple[Artifact | None, str]:
+    """The usable ONNX artifact, or None and why not."""
+    onnx = metadata.artifacts.onnx
+    if onnx is None:
+        return None, "the metadata records no ONNX export (trained before ONNX support)"
+    if not onnx.available or onnx.file is None or onnx.sha256 is None:
+        return None, f"training recorded no usable ONNX export: {onnx.reason or 'no reason given'}"
+    if not (model_dir / onnx.file).exists():
+        return None, f"{model_dir / onnx.file} is missing"
+    return Artifact(file=onnx.file, sha256=onnx.sha256), ""
 
 
 def check_package_versions(trained_with: dict[str, str], packages: tuple[str, ...] = PINNED_PACKAGES) -> None:
@@ -58,9 +75,30 @@ def check_package_versions(trained_with: dict[str, str], packages: tuple[str, ..
             )
 
 
-def verify_artifacts(model_dir: Path) -> tuple[ModelMetadata, Path]:
-    """The parsed metadata and the verified model file's path, or an IntegrityError/MetadataError."""
+@dataclass(frozen=True)
+class VerifiedModel:
+    metadata: ModelMetadata
+    backend: BackendName
+    # The file the backend loads, checked against the metadata's sha256.
+    path: Path
+    # Why auto did not choose ONNX, when it did not.
+    fallback_reason: str = ""
+
+
+def verify_artifacts(model_dir: Path, backend: BackendChoice = "auto") -> VerifiedModel:
+    """Choose the backend and verify every artifact present; an IntegrityError/MetadataError otherwise.
+
+    The joblib model is checked even when ONNX serves: a changed byte anywhere means the
+    folder is not what training wrote. The scikit-learn version is checked for the same
+    reason, from package metadata, without importing it.
+    """
     metadata = read_metadata(model_dir)
     model_path = check_model_file(model_dir, metadata)
     check_package_versions(metadata.versions)
-    return metadata, model_path
+    onnx, why_not = onnx_file(model_dir, metadata)
+    onnx_path = None if onnx is None else check_file(model_dir, onnx)
+    if onnx_path is not None and backend != "sklearn":
+        return VerifiedModel(metadata, "onnx", onnx_path)
+    if backend == "onnx":
+        raise IntegrityError(f"backend onnx was asked for, but {why_not}; use backend auto or sklearn")
+    return VerifiedModel(metadata, "sklearn", model_path, "" if backend == "sklearn" else why_not)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -41,24 +41,56 @@ class GoldenRecord(_Frozen):
     probabilities: dict[str, float]
 
 
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+
+
+def _inside_the_model_dir(file: str) -> str:
+    # Relative and downward only: metadata must not point the service at files elsewhere.
+    path = PurePosixPath(file)
+    if not file or path.is_absolute() or any(part in ("", ".", "..") for part in file.split("/")):
+        raise ValueError(f"must be a relative path inside the model folder, got {file!r}")
+    return file
+
+
 class Artifact(_Frozen):
     file: str
-    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    sha256: Sha256
 
     @field_validator("file")
     @classmethod
-    def _beside_the_metadata(cls, file: str) -> str:
-        # The file must sit beside metadata.json: no path may point elsewhere.
-        if file != Path(file).name or file in ("", ".", ".."):
-            raise ValueError(f"must be a file name, got {file!r}")
-        return file
+    def _file_inside(cls, file: str) -> str:
+        return _inside_the_model_dir(file)
+
+
+class OnnxArtifact(_Frozen):
+    """The ONNX export: usable only when training proved it gives scikit-learn's answers."""
+
+    available: bool
+    reason: str | None = None
+    file: str | None = None
+    sha256: Sha256 | None = None
+    # Reported by GET /model: the proof behind `available`, and the converter's versions.
+    parity: dict[str, Any] | None = None
+    versions: dict[str, str] | None = None
+
+    @field_validator("file")
+    @classmethod
+    def _file_inside(cls, file: str | None) -> str | None:
+        return None if file is None else _inside_the_model_dir(file)
+
+    @model_validator(mode="after")
+    def _usable_means_present(self) -> OnnxArtifact:
+        if self.available and (self.file is None or self.sha256 is None):
+            raise ValueError("an available ONNX artifact needs its file and sha256")
+        return self
 
 
 class Artifacts(BaseModel):
-    # Other artifacts (e.g. an ONNX export) pass through untouched, for GET /model.
+    # Other artifacts pass through untouched, for GET /model.
     model_config = ConfigDict(frozen=True, extra="allow")
 
     model: Artifact
+    onnx: OnnxArtifact | None = None
 
 
 class ModelMetadata(_Frozen):

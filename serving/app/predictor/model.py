@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from app.predictor.backend import Backend
+from app.predictor.backend import Backend, BackendChoice
 from app.predictor.errors import MetadataError
 from app.predictor.golden import replay_golden_records
-from app.predictor.integrity import verify_artifacts
+from app.predictor.integrity import VerifiedModel, verify_artifacts
 from app.predictor.metadata import ModelMetadata
 from app.predictor.records import Record, RecordSchema
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,16 +54,23 @@ class Predictor:
         ]
 
 
-def load_backend(model_path: Path, metadata: ModelMetadata) -> Backend:
-    # Imported here: pandas and scikit-learn load only when this backend is chosen.
+def load_backend(verified: VerifiedModel) -> Backend:
+    # Imported here: only the chosen runtime loads (the ONNX path never imports pandas or scikit-learn).
+    metadata = verified.metadata
+    if verified.backend == "onnx":
+        from app.predictor.onnx_backend import OnnxBackend
+
+        return OnnxBackend.load(verified.path, metadata.features, metadata.classes)
     from app.predictor.sklearn_backend import SklearnBackend
 
-    return SklearnBackend.load(model_path, metadata.features)
+    return SklearnBackend.load(verified.path, metadata.features)
 
 
-def load_predictor(model_dir: Path, *, max_batch: int) -> Predictor:
+def load_predictor(model_dir: Path, *, max_batch: int, backend: BackendChoice = "auto") -> Predictor:
     """Verify, load, then replay the golden records: a Predictor that is safe to serve, or a ModelStartupError."""
-    metadata, model_path = verify_artifacts(model_dir)
-    predictor = Predictor(metadata=metadata, backend=load_backend(model_path, metadata), max_batch=max_batch)
+    verified = verify_artifacts(model_dir, backend)
+    if verified.fallback_reason:
+        logger.warning("serving with scikit-learn, not ONNX: %s", verified.fallback_reason)
+    predictor = Predictor(metadata=verified.metadata, backend=load_backend(verified), max_batch=max_batch)
     replay_golden_records(predictor)
     return predictor

@@ -25,6 +25,8 @@ MISSING_CATEGORY = ""
 
 class SklearnBackend:
     name = "sklearn"
+    # Milliseconds a call (a DataFrame through the Pipeline): run off the event loop.
+    blocking = True
 
     def __init__(self, pipeline: Any, features: Sequence[Feature]) -> None:
         self._pipeline = pipeline

@@ -16,6 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.config import PACKAGE_DIR
+from app.predictor.golden import TOLERANCE
 from app.tests.servers import GunicornProcess
 
 pytestmark = pytest.mark.slow
@@ -53,7 +54,7 @@ def test_a_prediction_matches_the_golden_record(server: GunicornProcess, metadat
 
     assert response.status_code == 200
     assert response.json()["label"] == golden["label"]
-    assert response.json()["probabilities"] == pytest.approx(golden["probabilities"], abs=1e-9)
+    assert response.json()["probabilities"] == pytest.approx(golden["probabilities"], abs=TOLERANCE)
 
 
 def test_a_batch_comes_back_in_order(server: GunicornProcess, metadata: dict) -> None:
@@ -146,3 +147,24 @@ def test_a_tampered_model_stops_gunicorn_before_any_worker_with_one_line(model_c
     assert "sha256" in refusals[0]["message"]
     assert "Booting worker" not in process.log()
     assert "Traceback" not in process.log()
+
+
+def test_backend_onnx_without_an_export_stops_gunicorn_before_any_worker(
+    model_copy: Path, edit_metadata, tmp_path: Path
+) -> None:
+    edit_metadata(model_copy, lambda d: d["artifacts"].pop("onnx"))
+    process = gunicorn(model_copy, tmp_path / "gunicorn.log", MODEL_SERVICE_BACKEND="onnx")
+
+    process.start()
+    try:
+        status = process.wait_exit(timeout=30)
+    finally:
+        process.stop()
+
+    assert status == 3
+    refusals = [line["message"] for line in process.log_lines() if line["level"] == "CRITICAL"]
+    assert refusals == [
+        "refusing to start: backend onnx was asked for, but the metadata records no ONNX export "
+        "(trained before ONNX support); use backend auto or sklearn"
+    ]
+    assert "Booting worker" not in process.log()

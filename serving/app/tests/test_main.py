@@ -64,3 +64,26 @@ def test_missing_artifacts_are_refused(make_settings, tmp_path: Path, caplog) ->
     assert refusals(caplog) == [
         f"refusing to start: {tmp_path / 'metadata.json'}: cannot read the model metadata (No such file or directory)"
     ]
+
+
+def test_backend_onnx_without_an_export_is_refused(make_settings, model_copy, edit_metadata, caplog) -> None:
+    reason = "skl2onnx cannot convert HistGradientBoostingClassifier: no converter"
+    edit_metadata(model_copy, lambda d: d["artifacts"].update(onnx={"available": False, "reason": reason}))
+
+    with pytest.raises(IntegrityError), TestClient(create_app(make_settings(model_dir=model_copy, backend="onnx"))):
+        pytest.fail("the service started")
+
+    assert refusals(caplog) == [
+        f"refusing to start: backend onnx was asked for, but training recorded no usable ONNX export: {reason}; "
+        "use backend auto or sklearn"
+    ]
+
+
+def test_auto_without_an_export_serves_scikit_learn_and_warns(make_settings, model_copy, edit_metadata, caplog) -> None:
+    edit_metadata(model_copy, lambda d: d["artifacts"].update(onnx={"available": False, "reason": "no converter"}))
+
+    with TestClient(create_app(make_settings(model_dir=model_copy))) as client:
+        assert client.get("/model").json()["backend"] == "sklearn"
+
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert "serving with scikit-learn, not ONNX: training recorded no usable ONNX export: no converter" in warnings

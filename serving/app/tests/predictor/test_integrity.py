@@ -10,11 +10,12 @@ from app.predictor.integrity import check_package_versions, file_sha256, verify_
 
 
 def test_verified_artifacts_give_the_metadata_and_the_model_path(model_dir: Path, metadata: dict) -> None:
-    parsed, model_path = verify_artifacts(model_dir)
+    verified = verify_artifacts(model_dir, "sklearn")
 
-    assert parsed.model_version == metadata["model_version"]
-    assert model_path == model_dir / "model.joblib"
-    assert file_sha256(model_path) == metadata["artifacts"]["model"]["sha256"]
+    assert verified.metadata.model_version == metadata["model_version"]
+    assert verified.backend == "sklearn"
+    assert verified.path == model_dir / "model.joblib"
+    assert file_sha256(verified.path) == metadata["artifacts"]["model"]["sha256"]
 
 
 def test_a_changed_model_file_is_refused_naming_both_digests(model_copy: Path, metadata: dict) -> None:
@@ -57,3 +58,53 @@ def test_an_unrecorded_version_is_refused() -> None:
 def test_a_package_that_is_not_installed_is_refused() -> None:
     with pytest.raises(IntegrityError, match="no-such-package-here is not installed"):
         check_package_versions({"no-such-package-here": "1.0"}, packages=("no-such-package-here",))
+
+
+def test_auto_chooses_onnx_when_training_proved_it(model_dir: Path, metadata: dict) -> None:
+    verified = verify_artifacts(model_dir)
+
+    assert verified.backend == "onnx"
+    assert verified.path == model_dir / metadata["artifacts"]["onnx"]["file"]
+    assert verified.fallback_reason == ""
+
+
+def test_auto_falls_back_to_scikit_learn_and_says_why(model_copy: Path, edit_metadata) -> None:
+    reason = "skl2onnx cannot convert HistGradientBoostingClassifier: no converter"
+    edit_metadata(model_copy, lambda d: d["artifacts"].update(onnx={"available": False, "reason": reason}))
+
+    verified = verify_artifacts(model_copy, "auto")
+
+    assert verified.backend == "sklearn"
+    assert verified.fallback_reason == f"training recorded no usable ONNX export: {reason}"
+
+
+def test_auto_falls_back_when_the_onnx_file_is_absent(model_copy: Path, metadata: dict) -> None:
+    onnx_path = model_copy / metadata["artifacts"]["onnx"]["file"]
+    onnx_path.unlink()
+
+    verified = verify_artifacts(model_copy, "auto")
+
+    assert verified.backend == "sklearn"
+    assert verified.fallback_reason == f"{onnx_path} is missing"
+
+
+def test_onnx_asked_for_without_an_export_is_refused(model_copy: Path, edit_metadata) -> None:
+    edit_metadata(model_copy, lambda d: d["artifacts"].pop("onnx"))
+
+    with pytest.raises(IntegrityError) as caught:
+        verify_artifacts(model_copy, "onnx")
+
+    assert str(caught.value) == (
+        "backend onnx was asked for, but the metadata records no ONNX export (trained before ONNX support); "
+        "use backend auto or sklearn"
+    )
+
+
+@pytest.mark.parametrize("backend", ["auto", "onnx", "sklearn"])
+def test_a_changed_onnx_file_is_refused_whichever_backend_serves(model_copy: Path, metadata: dict, backend) -> None:
+    onnx_path = model_copy / metadata["artifacts"]["onnx"]["file"]
+    with onnx_path.open("ab") as stream:
+        stream.write(b"\0")
+
+    with pytest.raises(IntegrityError, match=rf"^{onnx_path}: sha256 [0-9a-f]{{64}} does not match "):
+        verify_artifacts(model_copy, backend)

@@ -9,9 +9,18 @@ from app.predictor.metadata import CategoryFeature, NumberFeature, read_metadata
 
 
 def test_other_artifacts_pass_through(model_copy: Path, edit_metadata) -> None:
-    edit_metadata(model_copy, lambda d: d["artifacts"].update(onnx={"available": False, "file": None}))
+    edit_metadata(model_copy, lambda d: d["artifacts"].update(report={"file": "report.html"}))
 
-    assert read_metadata(model_copy).artifacts.model_dump()["onnx"] == {"available": False, "file": None}
+    assert read_metadata(model_copy).artifacts.model_dump()["report"] == {"file": "report.html"}
+
+
+def test_an_onnx_export_that_could_not_be_made_is_parsed_with_its_reason(model_copy: Path, edit_metadata) -> None:
+    reason = "skl2onnx cannot convert HistGradientBoostingClassifier: no converter"
+    edit_metadata(model_copy, lambda d: d["artifacts"].update(onnx={"available": False, "reason": reason}))
+
+    onnx = read_metadata(model_copy).artifacts.onnx
+    assert onnx is not None
+    assert (onnx.available, onnx.reason, onnx.file) == (False, reason, None)
 
 
 def test_reads_the_trained_metadata(model_dir: Path, metadata: dict) -> None:
@@ -45,9 +54,17 @@ def test_invalid_json_is_a_metadata_error(model_copy: Path) -> None:
         (lambda d: d.update(golden_records=[]), r"golden_records: List should have at least 1 item"),
         (
             lambda d: d["artifacts"]["model"].update(file="../../elsewhere.joblib"),
-            r"artifacts\.model\.file: .*must be a file name",
+            r"artifacts\.model\.file: .*must be a relative path inside the model folder",
         ),
         (lambda d: d["artifacts"].pop("model"), r"artifacts\.model: Field required"),
+        (
+            lambda d: d["artifacts"]["onnx"].update(file="/etc/passwd"),
+            r"artifacts\.onnx\.file: .*must be a relative path inside the model folder",
+        ),
+        (
+            lambda d: d["artifacts"]["onnx"].pop("sha256"),
+            r"artifacts\.onnx: .*an available ONNX artifact needs its file and sha256",
+        ),
         (lambda d: d["artifacts"]["model"].update(sha256="abc"), r"artifacts\.model\.sha256: String should match"),
         (lambda d: d["features"].append(dict(d["features"][0])), r"features lists a name twice"),
         (lambda d: d["features"][0].update(type="date"), r"features\.0: Input tag 'date' found"),

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from app.predictor.errors import GoldenReplayError, MetadataError
+from app.predictor.golden import TOLERANCE
 from app.predictor.model import Prediction, Predictor, load_predictor
 
 
@@ -16,7 +17,7 @@ def test_predictions_carry_label_probabilities_and_warnings(predictor: Predictor
     first, second = predictor.predict([golden["record"], unknown])
 
     assert first == Prediction(label=golden["label"], probabilities=first.probabilities, warnings=[])
-    assert first.probabilities == pytest.approx(golden["probabilities"], abs=1e-12)
+    assert first.probabilities == pytest.approx(golden["probabilities"], abs=TOLERANCE)
     assert second.warnings == [
         "island: 'Atlantis' was not seen in training (known: Biscoe, Dream, Torgersen); the model ignores it"
     ]

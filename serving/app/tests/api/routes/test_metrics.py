@@ -65,6 +65,6 @@ def test_predictions_are_counted_by_class(scraped, example: dict, metadata: dict
 
 
 def test_model_info_names_version_commit_and_backend(scraped, metadata: dict) -> None:
-    labels = {"version": metadata["model_version"], "git_commit": metadata["git_commit"], "backend": "sklearn"}
+    labels = {"version": metadata["model_version"], "git_commit": metadata["git_commit"], "backend": "onnx"}
 
     assert scraped[("model_info", frozenset(labels.items()))] == 1

@@ -5,6 +5,8 @@ from typing import Any
 
 import pytest
 
+from app.predictor.golden import TOLERANCE
+
 
 def post_json(client, path: str, body: Any):
     return client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
@@ -22,7 +24,7 @@ def test_predict_reproduces_every_golden_record(client, metadata: dict) -> None:
         assert response.status_code == 200
         body = response.json()
         assert body["label"] == golden["label"]
-        assert body["probabilities"] == pytest.approx(golden["probabilities"], abs=1e-9)
+        assert body["probabilities"] == pytest.approx(golden["probabilities"], abs=TOLERANCE)
         assert body["model_version"] == metadata["model_version"]
         assert body["warnings"] == []
 

@@ -1,0 +1,1 @@
+"""`make bench`: the service under load on loopback, both backends in one run."""

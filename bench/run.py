@@ -1,0 +1,190 @@
+"""Benchmark the service under gunicorn's production configuration, for both backends.
+
+Writes bench/results.json and bench/results.md. Every figure is the median of --repeats runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.load import LoadResult, median, median_result, run_load
+from bench.report import render_markdown
+from testkit.processes import VENV_BIN, free_port, stop
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+SERVING = REPOSITORY / "serving"
+
+
+@dataclass(frozen=True)
+class Profile:
+    repeats: int
+    single_requests: dict[str, int]  # per backend
+    batch_requests: dict[str, int]
+    trivial_requests: int
+    batch_size: int = 100
+
+
+FULL = Profile(
+    repeats=3,
+    single_requests={"onnx": 6000, "sklearn": 1500},
+    batch_requests={"onnx": 600, "sklearn": 150},
+    trivial_requests=6000,
+)
+QUICK = Profile(
+    repeats=1,
+    single_requests={"onnx": 200, "sklearn": 100},
+    batch_requests={"onnx": 20, "sklearn": 10},
+    trivial_requests=200,
+)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[bytes]
+    base_url: str
+    cold_start_seconds: float
+
+
+@contextmanager
+def serve(backend: str, model_dir: Path) -> Iterator[Server]:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("MODEL_SERVICE_")},
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "MODEL_SERVICE_PORT": str(port),
+        "MODEL_SERVICE_BACKEND": backend,
+        "MODEL_SERVICE_MODEL_DIR": str(model_dir),
+        "MODEL_SERVICE_LOG_LEVEL": "warning",
+    }
+    started = time.perf_counter()
+    process = subprocess.Popen(  # noqa: S603 - fixed command
+        [str(VENV_BIN / "gunicorn"), "--config", "app/gunicorn.conf.py"],
+        cwd=SERVING,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        base_url = f"http://127.0.0.1:{port}"
+        wait_until_ready(base_url, process)
+        yield Server(process, base_url, time.perf_counter() - started)
+    finally:
+        stop(process, timeout=30)
+
+
+def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the service exited with {process.returncode} before it was ready")
+        try:
+            with urllib.request.urlopen(f"{base_url}/health", timeout=1) as response:  # noqa: S310 - loopback
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.01)
+    raise TimeoutError(f"{base_url}/health was not 200 within {timeout} s")
+
+
+def worker_rss_mb(master_pid: int) -> list[float]:
+    import psutil
+
+    return [round(child.memory_info().rss / 2**20, 1) for child in psutil.Process(master_pid).children()]
+
+
+def write_bodies(folder: Path, metadata: dict[str, Any], batch_size: int) -> tuple[Path, Path]:
+    records = [golden["record"] for golden in metadata["golden_records"]]
+    single, batch = folder / "single.json", folder / "batch.json"
+    single.write_text(json.dumps(records[0]))
+    batch.write_text(json.dumps({"records": [records[i % len(records)] for i in range(batch_size)]}))
+    return single, batch
+
+
+def measure_backend(backend: str, model_dir: Path, bodies: tuple[Path, Path], profile: Profile) -> dict[str, Any]:
+    single, batch = bodies
+    cold_starts: list[float] = []
+    runs: dict[str, list[LoadResult]] = {"trivial_c64": [], "single_c16": [], "single_c64": [], "batch_c4": []}
+    rss: list[float] = []
+    for _ in range(profile.repeats):
+        with serve(backend, model_dir) as server:
+            cold_starts.append(server.cold_start_seconds)
+            run_load(f"{server.base_url}/predict", requests=200, concurrency=8, body=single)  # warm-up
+            runs["trivial_c64"].append(
+                run_load(f"{server.base_url}/livez", requests=profile.trivial_requests, concurrency=64)
+            )
+            n = profile.single_requests[backend]
+            runs["single_c16"].append(run_load(f"{server.base_url}/predict", requests=n, concurrency=16, body=single))
+            runs["single_c64"].append(run_load(f"{server.base_url}/predict", requests=n, concurrency=64, body=single))
+            runs["batch_c4"].append(
+                run_load(
+                    f"{server.base_url}/predict/batch",
+                    requests=profile.batch_requests[backend],
+                    concurrency=4,
+                    body=batch,
+                )
+            )
+            rss.extend(worker_rss_mb(server.process.pid))
+    results = {name: median_result(values).as_dict() for name, values in runs.items()}
+    results["batch_c4"]["rows_per_second"] = round(results["batch_c4"]["requests_per_second"] * profile.batch_size, 1)
+    return {
+        "cold_start_seconds": round(median(cold_starts), 3),
+        "worker_rss_mb_max": max(rss),
+        "loads": results,
+    }
+
+
+def machine() -> dict[str, Any]:
+    import psutil
+
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = argparse.ArgumentParser(description=__doc__)
+    cli.add_argument("--model-dir", type=Path, default=SERVING / "app/model")
+    cli.add_argument("--out", type=Path, default=REPOSITORY / "bench")
+    cli.add_argument("--backends", nargs="+", default=["onnx", "sklearn"])
+    cli.add_argument("--quick", action="store_true", help="tiny request counts: checks the harness, not the service")
+    args = cli.parse_args(argv)
+    profile = QUICK if args.quick else FULL
+    metadata = json.loads((args.model_dir / "metadata.json").read_text())
+    with tempfile.TemporaryDirectory() as scratch:
+        bodies = write_bodies(Path(scratch), metadata, profile.batch_size)
+        backends = {name: measure_backend(name, args.model_dir, bodies, profile) for name in args.backends}
+    results = {
+        "machine": machine(),
+        "model_version": metadata["model_version"],
+        "repeats": profile.repeats,
+        "backends": backends,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    markdown = render_markdown(results)
+    (args.out / "results.md").write_text(markdown)
+    print(markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""The benchmark harness end to end, on tiny request counts: it measures, it does not judge."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bench.run import main
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("hey") is None, reason="the hey load generator is not installed (`make hey`)"),
+]
+
+
+def test_quick_run_measures_both_backends_and_writes_the_reports(tmp_path: Path) -> None:
+    assert main(["--quick", "--out", str(tmp_path)]) == 0
+
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert set(results["backends"]) == {"onnx", "sklearn"}
+    for backend in results["backends"].values():
+        assert 0 < backend["cold_start_seconds"] < 60
+        assert 0 < backend["worker_rss_mb_max"] < 2000
+        for load in backend["loads"].values():
+            assert load["errors"] == 0
+            assert load["requests_per_second"] > 0
+    assert results["backends"]["onnx"]["loads"]["batch_c4"]["rows_per_second"] > 0
+    markdown = (tmp_path / "results.md").read_text()
+    assert "| onnx | POST /predict, 1 record, c=16 |" in markdown
+    assert "| target | limit | measured | met |" in markdown

@@ -1,0 +1,16 @@
+# Benchmarks (bench/). Included by the root Makefile.
+
+## Benchmark both backends under gunicorn on 127.0.0.1 with `hey`; writes bench/results.json and bench/results.md
+bench: $(SYNCED) train hey
+	python -m bench.run
+
+# The load generator is a Debian/Homebrew package, not a Python one.
+hey:
+	@command -v hey >/dev/null 2>&1 || { \
+		if command -v apt-get >/dev/null 2>&1; then \
+			SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq hey; \
+		elif command -v brew >/dev/null 2>&1; then brew install hey; \
+		else echo "install the 'hey' load generator (https://github.com/rakyll/hey)" >&2; exit 1; fi; }
+
+.PHONY: bench hey
