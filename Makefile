@@ -52,8 +52,8 @@ dvc-remote-local: $(SYNCED)
 	dvc remote add --local --force --default local "$(or $(DVC_LOCAL_REMOTE),$(HOME)/.cache/mlops-dvc-remote)"
 	@echo "dvc push/pull now use $(or $(DVC_LOCAL_REMOTE),$(HOME)/.cache/mlops-dvc-remote)"
 
-## Lint and type-check the project's code
-lint: $(SYNCED)
+## Lint everything: ruff and mypy here; workflows, Dockerfile, security and templates in make/*.mk
+lint: $(SYNCED) lint-workflows lint-docker lint-cfn
 	ruff check .
 	ruff format --check .
 	mypy

@@ -5,6 +5,8 @@ from constructs import Construct
 from .dvc_bucket import DvcBucket
 
 GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com"
+# The service stack names its generated API key secrets under this prefix (service_deployment/stack.py).
+SERVICE_SECRET_PREFIX = "penguins-service/"  # noqa: S105 - a name prefix, not a secret
 STS_AUDIENCE = "sts.amazonaws.com"
 
 
@@ -47,6 +49,7 @@ class GithubActionsAccess(Construct):
             inline_policies={
                 "DvcRead": _dvc_policy(dvc, write=False),
                 "CdkDeploy": _cdk_bootstrap_policy(cdk_qualifier),
+                "SmokeTestApiKey": _service_secret_policy(),
             },
         )
         self._acknowledge_findings(dvc, cdk_qualifier)
@@ -76,6 +79,19 @@ class GithubActionsAccess(Construct):
         )
         for role in (self.pull_request_role, self.deploy_role):
             cdk.Validations.of(role).acknowledge(cdk.Acknowledgment(id=f"AwsSolutions-IAM5[{objects}]", reason=reason))
+        secrets = (
+            "Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:"
+            f"secret:{SERVICE_SECRET_PREFIX}*"
+        )
+        cdk.Validations.of(self.deploy_role).acknowledge(
+            cdk.Acknowledgment(
+                id=f"AwsSolutions-IAM5[{secrets}]",
+                reason=(
+                    "Read-only access to the service's API key secrets, whose names Secrets Manager "
+                    "suffixes with random characters, so that the deploy job's smoke test can call the service."
+                ),
+            )
+        )
         bootstrap_roles = f"Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-{cdk_qualifier}-*"
         cdk.Validations.of(self.deploy_role).acknowledge(
             cdk.Acknowledgment(
@@ -106,6 +122,25 @@ def _dvc_policy(dvc: DvcBucket, *, write: bool) -> iam.PolicyDocument:
             ),
             iam.PolicyStatement(actions=object_actions, resources=[f"{_bucket_arn(dvc)}/{dvc.prefix}/*"]),
         ]
+    )
+
+
+def _service_secret_policy() -> iam.PolicyDocument:
+    """The deploy job's smoke test reads the service's API key: only that secret, only reading."""
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"],
+                resources=[_service_secret_arn()],
+            )
+        ]
+    )
+
+
+def _service_secret_arn() -> str:
+    # Secrets Manager appends six random characters to a secret's ARN, hence the trailing wildcard.
+    return (
+        f"arn:{cdk.Aws.PARTITION}:secretsmanager:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:secret:{SERVICE_SECRET_PREFIX}*"
     )
 
 

@@ -19,11 +19,16 @@ CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 # Every AwsSolutions finding we accept, where we accept it; the reasons live next to the constructs.
 DVC_OBJECTS = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::penguins-mlops-dvc/dvc/*]"
 BOOTSTRAP_ROLES = "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/cdk-hnb659fds-*]"
+SERVICE_SECRETS = (
+    "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:"
+    "secret:penguins-service/*]"
+)
 ACKNOWLEDGED = {
     ("Dvc/Bucket", "AwsSolutions-S1"),
     ("GithubActions/PullRequestRole", DVC_OBJECTS),
     ("GithubActions/DeployRole", DVC_OBJECTS),
     ("GithubActions/DeployRole", BOOTSTRAP_ROLES),
+    ("GithubActions/DeployRole", SERVICE_SECRETS),
 }
 
 

@@ -105,7 +105,19 @@ def test_deploy_role_assumes_only_the_cdk_bootstrap_roles_and_reads_dvc(account)
         for statement in policies["DvcRead"]
     }
     assert read_actions == {"s3:ListBucket", "s3:GetObject"}
-    assert set(policies) == {"CdkDeploy", "DvcRead"}
+    assert set(policies) == {"CdkDeploy", "DvcRead", "SmokeTestApiKey"}
+
+
+def test_deploy_role_may_only_read_the_service_api_key_secrets(account):
+    from deployment.service_deployment.stack import API_KEY_SECRET_PREFIX
+    from infrastructure.account_infrastructure.github_actions import SERVICE_SECRET_PREFIX
+
+    assert SERVICE_SECRET_PREFIX == API_KEY_SECRET_PREFIX
+    (statement,) = _policies(_role(account, f"repo:{REPOSITORY}:environment:production"))["SmokeTestApiKey"]
+    assert statement["Action"] == "secretsmanager:GetSecretValue"
+    assert statement["Resource"]["Fn::Join"][1][-1] == f":secret:{SERVICE_SECRET_PREFIX}*"
+    pull_request = _policies(_role(account, f"repo:{REPOSITORY}:pull_request"))
+    assert "SmokeTestApiKey" not in pull_request
 
 
 def test_deploy_environment_and_bootstrap_qualifier_come_from_context(synthesize_account):

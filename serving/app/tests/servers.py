@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -96,3 +96,15 @@ class GunicornProcess:
     def log_lines(self) -> list[dict[str, Any]]:
         """Every line the service wrote, parsed: each must be one JSON object."""
         return [json.loads(line) for line in self.log().splitlines() if line]
+
+    def wait_for_log_lines(
+        self, wanted: Callable[[dict[str, Any]], bool], timeout: float = 5.0
+    ) -> list[dict[str, Any]]:
+        """The lines once one matches: the access line is written after the response is sent."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            lines = self.log_lines()
+            if any(wanted(line) for line in lines):
+                return lines
+            time.sleep(0.02)
+        raise AssertionError(f"no matching log line within {timeout} s:\n{self.log()[-3000:]}")

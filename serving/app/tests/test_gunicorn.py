@@ -69,7 +69,7 @@ def test_a_batch_comes_back_in_order(server: GunicornProcess, metadata: dict) ->
 def test_every_log_line_is_json_and_access_lines_carry_the_request_id(server: GunicornProcess, example: dict) -> None:
     httpx.post(f"{server.base_url}/predict", json=example, headers={"X-Request-ID": "gunicorn-test-7"})
 
-    lines = server.log_lines()
+    lines = server.wait_for_log_lines(lambda line: line.get("request_id") == "gunicorn-test-7")
 
     [access] = [line for line in lines if line.get("request_id") == "gunicorn-test-7"]
     assert (access["logger"], access["route"], access["status"]) == ("app.access", "/predict", 200)

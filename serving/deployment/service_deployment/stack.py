@@ -12,6 +12,9 @@ from .network import Network
 from .service import WebService
 from .settings import ServiceSettings
 
+# infrastructure/ grants the deploy role read access to secrets under this prefix; a test keeps both equal.
+API_KEY_SECRET_PREFIX = "penguins-service/"  # noqa: S105 - a name prefix, not a secret
+
 
 class ServiceStack(cdk.Stack):
     """The model service of one environment: network, Fargate service behind an ALB, alarms.
@@ -70,6 +73,8 @@ class ServiceStack(cdk.Stack):
         secret = secretsmanager.Secret(
             self,
             "ApiKey",
+            # A known name: the deploy role may read keys under this prefix for its smoke test.
+            secret_name=f"{API_KEY_SECRET_PREFIX}{settings.environment}/api-key",
             description="API key that clients send to the model service",
             generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True, password_length=40),
         )

@@ -151,6 +151,14 @@ def test_generated_api_key_is_a_container_secret_never_plain_environment(default
     assert "MODEL_SERVICE_API_KEY" not in {variable["Name"] for variable in container["Environment"]}
 
 
+def test_generated_api_key_secret_has_the_name_the_deploy_role_may_read(default_service):
+    from deployment.service_deployment.stack import API_KEY_SECRET_PREFIX
+
+    default_service.template.has_resource_properties(
+        "AWS::SecretsManager::Secret", {"Name": f"{API_KEY_SECRET_PREFIX}staging/api-key"}
+    )
+
+
 def test_execution_role_may_read_only_the_api_key_secret(default_service):
     default_service.template.has_resource_properties(
         "AWS::IAM::Policy",

@@ -1,0 +1,1 @@
+"""What the GitHub Actions workflows run: PR report, metric gate, PR comment, commit-back, smoke test."""
