@@ -53,7 +53,7 @@ dvc-remote-local: $(SYNCED)
 	@echo "dvc push/pull now use $(or $(DVC_LOCAL_REMOTE),$(HOME)/.cache/mlops-dvc-remote)"
 
 ## Lint everything: ruff and mypy here; workflows, Dockerfile, security and templates in make/*.mk
-lint: $(SYNCED) lint-workflows lint-docker lint-cfn
+lint: $(SYNCED) lint-workflows lint-docker lint-cfn lint-security
 	ruff check .
 	ruff format --check .
 	mypy

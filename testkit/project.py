@@ -15,6 +15,10 @@ PIPELINE_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", ".dvc/config", ".giti
 PIPELINE_TREES = ("training",)
 
 
+# Tests run `make` as a developer would from a shell, even when the suite itself runs under `make test`.
+MAKE_RECURSION_VARIABLES = frozenset({"MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"})
+
+
 def run(
     command: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
@@ -26,8 +30,9 @@ def run(
 
 def project_env(**extra: str) -> dict[str, str]:
     """The environment `make` gives stage commands: the project's interpreter first on PATH."""
+    inherited = {name: value for name, value in os.environ.items() if name not in MAKE_RECURSION_VARIABLES}
     return {
-        **os.environ,
+        **inherited,
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "DVC_NO_ANALYTICS": "1",
         "GIT_AUTHOR_NAME": "test",

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from app.api.routes.health import PUBLIC_PATHS
 from app.middleware.api_key import API_KEY_HEADER
+from app.middleware.body_limit import BODY_TIMEOUT
 from app.predictor.model import Predictor
 from app.predictor.records import BATCH_MODEL, RECORD_MODEL
 from app.schemas import ErrorResponse
@@ -22,6 +23,7 @@ _REF = "#/components/schemas/{model}"
 
 _ERRORS = {
     401: "The API key is missing or wrong (only when the service is configured with one).",
+    408: f"The body did not arrive within {BODY_TIMEOUT:g} s of the request's headers.",
     413: "The body is larger than the configured limit.",
     415: "The body is not sent as application/json.",
     422: "The body is not valid JSON or does not match the feature schema; `detail` names each field and problem.",

@@ -1,20 +1,36 @@
-"""413 for a request body over the limit, decided before the body is read whole."""
+"""413 for a request body over the limit, decided before the body is read whole; 408 for one
+that does not arrive in time, so that a client trickling its body cannot hold a request open.
+
+Request headers are limited in size and time one layer down, in http_protocol.
+"""
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# Seconds from the end of a request's headers to the last byte of its body: 1 MiB at 52 KiB/s.
+BODY_TIMEOUT = 20.0
 
 
 class _BodyTooLargeError(Exception):
     pass
 
 
+class _BodyTooSlowError(Exception):
+    pass
+
+
 class BodySizeLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float = BODY_TIMEOUT) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout = timeout
+        self._too_large = f"request body is larger than the limit of {max_bytes} bytes"
+        self._too_slow = f"the request body did not arrive within {timeout:g} s"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -22,19 +38,29 @@ class BodySizeLimitMiddleware:
             return
         declared = Headers(scope=scope).get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, receive, send)
+            await self._reject(scope, receive, send, 413, self._too_large)
             return
         # No or a false Content-Length (chunked uploads): count the bytes as they arrive.
         received = 0
+        body_complete = False
         started = False
+        deadline = asyncio.get_running_loop().time() + self.timeout
 
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
+        async def limited_receive() -> Message:
+            nonlocal received, body_complete
+            if body_complete:
+                # Only http.disconnect is left to wait for, as long as the response takes.
+                return await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise _BodyTooSlowError from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
                     raise _BodyTooLargeError
+                body_complete = not message.get("more_body", False)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -43,14 +69,17 @@ class BodySizeLimitMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLargeError:
             if started:
                 raise
-            await self._reject(scope, receive, send)
+            await self._reject(scope, receive, send, 413, self._too_large)
+        except _BodyTooSlowError:
+            if started:
+                raise
+            await self._reject(scope, receive, send, 408, self._too_slow)
 
-    async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"request body is larger than the limit of {self.max_bytes} bytes"
+    async def _reject(self, scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
         # The unread rest of the body makes the connection unusable: ask the client to close it.
-        response = JSONResponse({"detail": detail}, status_code=413, headers={"Connection": "close"})
+        response = JSONResponse({"detail": detail}, status_code=status, headers={"Connection": "close"})
         await response(scope, receive, send)

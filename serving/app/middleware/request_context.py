@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Sequence
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import ClientDisconnect
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,6 +21,8 @@ REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is kept only if it is short and plain: it is copied into every log line.
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 UNMATCHED_ROUTE = "unmatched"
+# nginx's code for a client that closed the connection before the response: nothing was answered.
+CLIENT_CLOSED_REQUEST = 499
 
 access_log = logging.getLogger(ACCESS_LOGGER)
 logger = logging.getLogger(__name__)
@@ -52,6 +55,10 @@ class RequestContextMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except ClientDisconnect:
+            # The client left mid-body: no one to answer, and no fault of the server's.
+            if not response_started:
+                status = CLIENT_CLOSED_REQUEST
         except Exception:
             logger.exception("unhandled error in %s %s", scope["method"], scope["path"])
             if response_started:

@@ -20,6 +20,8 @@ Record = dict[str, float | str | None]
 RECORD_MODEL = "PredictionRecord"
 BATCH_MODEL = "BatchRequest"
 MAX_CATEGORY_LENGTH = 256
+# The ONNX backend computes in float32: a larger number cannot even be represented there.
+FLOAT32_MAX = 3.4028234663852886e38
 
 
 class RecordSchema:
@@ -80,6 +82,8 @@ def _field_type(feature: Feature, example: Any) -> Any:
             alias=feature.name,
             title=feature.name,
             allow_inf_nan=False,
+            ge=-FLOAT32_MAX,
+            le=FLOAT32_MAX,
             description=_describe_number(feature),
             examples=examples,
         )
@@ -97,7 +101,10 @@ def _field_type(feature: Feature, example: Any) -> Any:
 
 
 def _describe_number(feature: NumberFeature) -> str:
-    text = f"A finite number; training range [{feature.min}, {feature.max}] (values outside it are warned about)."
+    text = (
+        f"A finite number of magnitude at most {FLOAT32_MAX:.4g}; training range [{feature.min}, {feature.max}] "
+        "(values outside it are warned about)."
+    )
     return text + (" null when unknown: the model imputes it." if feature.nullable else "")
 
 

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from app.predictor.records import FLOAT32_MAX
+
 
 @pytest.fixture(scope="module")
 def document(client) -> dict:
@@ -21,7 +23,11 @@ def test_the_record_schema_is_generated_from_the_feature_schema(document: dict, 
     assert island["anyOf"][1] == {"type": "null"}
     categories = next(f["categories"] for f in metadata["features"] if f["name"] == "island")
     assert f"Categories seen in training: {', '.join(categories)}." in island["description"]
-    assert record["properties"]["body_mass_g"]["anyOf"][0] == {"type": "number"}
+    assert record["properties"]["body_mass_g"]["anyOf"][0] == {
+        "type": "number",
+        "minimum": -FLOAT32_MAX,
+        "maximum": FLOAT32_MAX,
+    }
 
 
 def test_requests_and_responses_carry_examples_from_the_metadata(document: dict, metadata: dict) -> None:

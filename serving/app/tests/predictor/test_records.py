@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from app.predictor.metadata import CategoryFeature, NumberFeature
-from app.predictor.records import RecordSchema
+from app.predictor.records import FLOAT32_MAX, RecordSchema
 
 FEATURES = [
     NumberFeature(name="body mass (g)", type="number", nullable=True, min=2700.0, max=6300.0),
@@ -66,6 +66,20 @@ def test_non_finite_numbers_are_refused(schema: RecordSchema, number: str) -> No
     assert [e["type"] for e in caught.value.errors()] == ["finite_number"]
 
 
+@pytest.mark.parametrize("number", ["3.5e38", "-3.5e38", "1.7e308"])
+def test_numbers_beyond_the_float32_range_are_refused(schema: RecordSchema, number: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        schema.parse_record(f'{{"body mass (g)": {number}, "schema": "Dream"}}')
+
+    assert [e["type"] for e in caught.value.errors()] in (["less_than_equal"], ["greater_than_equal"])
+
+
+def test_the_largest_float32_number_is_accepted(schema: RecordSchema) -> None:
+    record = schema.parse_record(f'{{"body mass (g)": {-FLOAT32_MAX!r}, "schema": "Dream"}}')
+
+    assert record["body mass (g)"] == -FLOAT32_MAX
+
+
 def test_a_batch_keeps_the_order_and_locates_errors_by_position(schema: RecordSchema) -> None:
     second = {"body mass (g)": None, "schema": "Biscoe"}
     assert schema.parse_batch(json.dumps({"records": [EXAMPLE, second]})) == [EXAMPLE, second]
@@ -104,7 +118,10 @@ def test_the_json_schema_documents_types_nullability_categories_and_the_example(
     assert document["additionalProperties"] is False
     assert document["examples"] == [EXAMPLE]
     mass, category = document["properties"]["body mass (g)"], document["properties"]["schema"]
-    assert mass["anyOf"] == [{"type": "number"}, {"type": "null"}]
+    assert mass["anyOf"] == [
+        {"type": "number", "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX},
+        {"type": "null"},
+    ]
     assert "training range [2700.0, 6300.0]" in mass["description"]
     assert category["type"] == "string"
     assert "Categories seen in training: Biscoe, Dream." in category["description"]
