@@ -1,32 +1,15 @@
 """Synthesized account stacks shared by the tests: each variant is synthesized once, offline."""
 
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
 
 from infrastructure.account_infrastructure.application import build_app
+from testkit.cdk import Synthesized
 
 REPOSITORY = "penguin-labs/penguins-mlops"
-
-
-@dataclass(frozen=True)
-class Synthesized:
-    outdir: Path
-    stack_name: str
-    template: Template
-
-    @property
-    def template_file(self) -> Path:
-        return self.outdir / f"{self.stack_name}.template.json"
-
-    @property
-    def raw(self) -> dict[str, Any]:
-        return dict(json.loads(self.template_file.read_text()))
 
 
 SynthesizeAccount = Callable[[Mapping[str, Any]], Synthesized]

@@ -10,6 +10,7 @@ from aws_cdk import aws_s3 as s3
 
 from infrastructure.account_infrastructure.application import STACK_NAME, build_app, settings_from_context
 from infrastructure.account_infrastructure.settings import AccountSettings
+from testkit.cdk import nag_report
 
 pytestmark = pytest.mark.slow
 
@@ -63,27 +64,13 @@ def test_synthesis_fails_on_a_finding_that_is_not_acknowledged(tmp_path):
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
 
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    (nag,) = (plugin for plugin in report["pluginReports"] if plugin["pluginName"] == "AwsSolutions")
-    violations = {
-        (violation["ruleName"], construct["constructPath"])
-        for violation in nag["violations"]
-        for construct in violation["violatingConstructs"]
-    }
+    conclusion, violations = nag_report(tmp_path)
+    assert conclusion == "failure"
     assert violations == {("AwsSolutions-S1", f"{STACK_NAME}/Unreviewed/Resource")}
 
 
 def test_only_the_reviewed_findings_are_acknowledged_each_with_a_reason(account):
-    metadata = json.loads((account.outdir / f"{account.stack_name}.metadata.json").read_text())
-    prefix = f"/{account.stack_name}/"
-    acknowledged = {
-        (path.removeprefix(prefix), rule.removeprefix("Annotation::")): reason
-        for path, entries in metadata.items()
-        for entry in entries
-        if entry["type"] == "aws:cdk:acknowledged-rules"
-        for rule, reason in entry["data"].items()
-        if "AwsSolutions-" in rule
-    }
+    acknowledged = account.acknowledged_findings()
     assert set(acknowledged) == ACKNOWLEDGED
     assert all(len(reason.split()) >= 15 for reason in acknowledged.values())
 

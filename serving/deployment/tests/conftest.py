@@ -1,6 +1,5 @@
 """Synthesized service stacks shared by the tests: each variant is synthesized once, offline."""
 
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,25 +9,15 @@ import pytest
 from aws_cdk.assertions import Template
 
 from deployment.service_deployment.application import build_app
+from testkit import cdk as cdk_output
 
 SERVICE_IMAGE = Path(__file__).resolve().parents[2] / "app"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
 
 @dataclass(frozen=True)
-class Synthesized:
-    outdir: Path
-    stack_name: str
-    template: Template
+class Synthesized(cdk_output.Synthesized):
     git_commit: str
-
-    @property
-    def template_file(self) -> Path:
-        return self.outdir / f"{self.stack_name}.template.json"
-
-    @property
-    def raw(self) -> dict[str, Any]:
-        return dict(json.loads(self.template_file.read_text()))
 
 
 SynthesizeService = Callable[..., Synthesized]

@@ -10,6 +10,7 @@ from aws_cdk import aws_ec2 as ec2
 
 from deployment.service_deployment.application import build_app, settings_from_context
 from deployment.service_deployment.https import HttpsOptions
+from testkit.cdk import nag_report
 
 pytestmark = pytest.mark.slow
 
@@ -74,28 +75,13 @@ def test_synthesis_fails_on_a_finding_that_is_not_acknowledged(tmp_path):
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         app.synth()
 
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    (nag,) = (plugin for plugin in report["pluginReports"] if plugin["pluginName"] == "AwsSolutions")
-    violations = {
-        (violation["ruleName"], construct["constructPath"])
-        for violation in nag["violations"]
-        for construct in violation["violatingConstructs"]
-    }
-    assert nag["conclusion"] == "failure"
+    conclusion, violations = nag_report(tmp_path)
+    assert conclusion == "failure"
     assert violations == {("AwsSolutions-EC23", f"{stack.stack_name}/OpenSsh/Resource")}
 
 
 def test_only_the_reviewed_findings_are_acknowledged_each_with_a_reason(default_service):
-    metadata = json.loads((default_service.outdir / f"{default_service.stack_name}.metadata.json").read_text())
-    prefix = f"/{default_service.stack_name}/"
-    acknowledged = {
-        (path.removeprefix(prefix), rule.removeprefix("Annotation::")): reason
-        for path, entries in metadata.items()
-        for entry in entries
-        if entry["type"] == "aws:cdk:acknowledged-rules"
-        for rule, reason in entry["data"].items()
-        if "AwsSolutions-" in rule
-    }
+    acknowledged = default_service.acknowledged_findings()
     assert set(acknowledged) == ACKNOWLEDGED
     assert all(len(reason.split()) >= 15 for reason in acknowledged.values())
 
