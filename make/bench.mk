@@ -3,6 +3,8 @@
 ## Benchmark both backends under gunicorn on 127.0.0.1 with `hey`; writes bench/results.json and bench/results.md
 bench: $(SYNCED) train hey
 	python -m bench.run
+	@# In GitHub Actions, the table goes to the run's summary page too.
+	@if [ -n "$$GITHUB_STEP_SUMMARY" ]; then cat bench/results.md >> "$$GITHUB_STEP_SUMMARY"; fi
 
 # The load generator is a Debian/Homebrew package, not a Python one.
 hey:

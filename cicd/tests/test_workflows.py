@@ -13,7 +13,7 @@ import yaml
 from testkit.project import REPOSITORY, run
 
 WORKFLOWS = REPOSITORY / ".github/workflows"
-NAMES = ("ci.yml", "train.yml", "deploy.yml")
+NAMES = ("ci.yml", "train.yml", "deploy.yml", "nightly.yml")
 PINNED = re.compile(r"^\s*(?:-\s+)?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
 
 
@@ -49,7 +49,7 @@ def documented_targets() -> frozenset[str]:
     return frozenset(line.split()[0] for line in output.splitlines() if line.startswith("  "))
 
 
-def test_the_three_workflows_exist_and_nothing_else() -> None:
+def test_the_four_workflows_exist_and_nothing_else() -> None:
     assert sorted(path.name for path in WORKFLOWS.iterdir()) == sorted(NAMES)
 
 
@@ -87,7 +87,7 @@ def test_no_expression_is_pasted_into_a_shell_command() -> None:
 
 def test_no_checkout_leaves_the_token_in_the_git_config() -> None:
     checkouts = [step for _, step in all_steps() if step.get("uses", "").startswith("actions/checkout@")]
-    assert len(checkouts) == 5
+    assert len(checkouts) == 7
     assert all(step["with"]["persist-credentials"] is False for step in checkouts)
 
 
@@ -102,6 +102,14 @@ def test_ci_lints_and_tests_pull_requests_and_main_with_the_developer_targets() 
         "make setup-development-pipenv",
         "make test",
     ]
+    assert all(job["permissions"] == {"contents": "read"} for job in document["jobs"].values())
+
+
+def test_nightly_fuzzes_deeply_and_benchmarks_on_a_schedule() -> None:
+    document = workflow("nightly.yml")
+    assert set(document["on"]) == {"schedule", "workflow_dispatch"}
+    assert [step["run"] for step in steps("nightly.yml", "fuzz") if "run" in step][-1] == "make fuzz"
+    assert [step["run"] for step in steps("nightly.yml", "bench") if "run" in step][-1] == "make bench"
     assert all(job["permissions"] == {"contents": "read"} for job in document["jobs"].values())
 
 
