@@ -14,7 +14,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 # gunicorn reads this file before it applies `pythonpath`: make `app` importable here too.
 IMPORT_ROOT = str(Path(__file__).resolve().parent.parent)
@@ -22,11 +22,10 @@ if IMPORT_ROOT not in sys.path:
     sys.path.insert(0, IMPORT_ROOT)
 
 from pydantic import ValidationError  # noqa: E402
-from uvicorn_worker import UvicornWorker  # noqa: E402
 
 from app.config import Settings, describe_errors  # noqa: E402
 from app.logs import logging_config  # noqa: E402
-from app.middleware.http_protocol import HttpProtocol  # noqa: E402
+from app.worker import Worker  # noqa: E402
 
 # The exit status of a refusal to serve the model; gunicorn uses the same for a worker that fails to boot.
 EXIT_MODEL_REFUSED = 3
@@ -35,12 +34,6 @@ try:
     settings = Settings()
 except ValidationError as exc:
     sys.exit(f"invalid settings: {describe_errors(exc)}")
-
-
-class Worker(UvicornWorker):  # type: ignore[misc]  # uvicorn_worker ships no type hints
-    """uvicorn's worker on our HTTP protocol: header size and time limits, and a drain on shutdown."""
-
-    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": HttpProtocol}
 
 
 wsgi_app = "app.main:create_app()"

@@ -1,0 +1,72 @@
+"""gunicorn's worker: uvicorn's, on our HTTP protocol, with a shutdown that drops no accepted connection.
+
+The workers share the listening socket that gunicorn's master opened, and the kernel keeps
+completing handshakes into its queue until the last worker closes it. uvicorn closes it at
+SIGTERM without accepting what is queued, which resets those connections: clients that
+connected a moment before the SIGTERM and whose requests were already on their way. Before
+closing, this worker accepts everything in the queue; those connections then get the same
+treatment as the idle kept-alive ones (see http_protocol): a request that arrives within the
+linger is served with `Connection: close`, and the connection is closed after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any, ClassVar
+
+from gunicorn.arbiter import Arbiter
+from uvicorn.server import Server
+from uvicorn_worker import UvicornWorker
+
+from app.middleware.http_protocol import HttpProtocol
+
+
+def accept_queued(listener: socket.socket) -> list[socket.socket]:
+    """Every connection the kernel has queued on a non-blocking listening socket, without waiting."""
+    accepted: list[socket.socket] = []
+    while True:
+        try:
+            connection, _ = listener.accept()
+        except (BlockingIOError, InterruptedError):
+            return accepted  # the queue is empty, or another worker took the rest
+        except OSError:
+            return accepted  # closed, or out of descriptors: nothing more can be taken
+        connection.setblocking(False)
+        accepted.append(connection)
+
+
+class DrainingServer(Server):
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        # Synchronous from the first accept to the close of the listening sockets (in the parent's
+        # shutdown, before its first await): the event loop accepts nothing in between.
+        queued = [connection for listener in sockets or [] for connection in accept_queued(listener)]
+        for server in self.servers:
+            server.close()
+        for listener in sockets or []:
+            listener.close()
+        loop = asyncio.get_running_loop()
+        # Registered before the parent asks every open connection to shut down.
+        await asyncio.gather(*(loop.connect_accepted_socket(self._protocol, connection) for connection in queued))
+        await super().shutdown(sockets)
+
+    def _protocol(self) -> asyncio.Protocol:
+        protocol: asyncio.Protocol = self.config.http_protocol_class(  # type: ignore[call-arg]
+            config=self.config, server_state=self.server_state, app_state=self.lifespan.state
+        )
+        return protocol
+
+
+class Worker(UvicornWorker):  # type: ignore[misc]  # uvicorn_worker ships no type hints
+    """uvicorn's worker on our HTTP protocol (header limits, a linger on shutdown) and DrainingServer."""
+
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": HttpProtocol}
+
+    async def _serve(self) -> None:
+        # UvicornWorker._serve, with DrainingServer in place of uvicorn's Server.
+        self.config.app = self.wsgi
+        server = DrainingServer(config=self.config)
+        self._install_sigquit_handler()
+        await server.serve(sockets=self.sockets)
+        if not server.started:
+            raise SystemExit(Arbiter.WORKER_BOOT_ERROR)
