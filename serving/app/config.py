@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     max_batch_size: Annotated[int, Field(ge=1)] = 1000
     api_key: SecretStr | None = None
     log_level: LogLevel = "info"
+    # Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated addresses or
+    # networks, or *): the client address in the logs is then the one the load balancer saw.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     # Not for operators: gunicorn.conf.py sets it so that every worker writes its metrics there.
     prometheus_multiproc_dir: Annotated[Path | None, Field(validation_alias="PROMETHEUS_MULTIPROC_DIR")] = None
 

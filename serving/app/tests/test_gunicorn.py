@@ -77,6 +77,26 @@ def test_every_log_line_is_json_and_access_lines_carry_the_request_id(server: Gu
     assert any(line["message"] == "Booting worker with pid: {}".format(line["pid"]) for line in lines)
 
 
+def access_line(server: GunicornProcess, request_id: str, **headers: str) -> dict:
+    httpx.get(f"{server.base_url}/livez", headers={"X-Request-ID": request_id, **headers})
+    lines = server.wait_for_log_lines(lambda line: line.get("request_id") == request_id)
+    [access] = [line for line in lines if line.get("request_id") == request_id and line["logger"] == "app.access"]
+    return access
+
+
+def test_the_client_address_forwarded_by_a_trusted_proxy_is_logged(server: GunicornProcess) -> None:
+    access = access_line(server, "forwarded-1", **{"X-Forwarded-For": "203.0.113.7"})
+
+    assert access["client"] == "203.0.113.7"
+
+
+def test_forwarded_headers_from_an_untrusted_peer_are_ignored(model_dir: Path, tmp_path: Path) -> None:
+    with gunicorn(model_dir, tmp_path / "gunicorn.log", MODEL_SERVICE_FORWARDED_ALLOW_IPS="10.0.0.1") as process:
+        access = access_line(process, "forwarded-2", **{"X-Forwarded-For": "203.0.113.7"})
+
+    assert access["client"] == "127.0.0.1"
+
+
 def test_metrics_add_up_over_both_workers(server: GunicornProcess) -> None:
     sent = 40
     for _ in range(sent):

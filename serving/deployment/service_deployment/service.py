@@ -16,6 +16,7 @@ CONTAINER_NAME = "model-service"
 # How long in-flight requests get after SIGTERM; passed to the service, which reads this variable.
 GRACEFUL_SHUTDOWN = cdk.Duration.seconds(30)
 GRACEFUL_TIMEOUT_ENV_VAR = "MODEL_SERVICE_GRACEFUL_TIMEOUT"
+FORWARDED_ALLOW_IPS_ENV_VAR = "MODEL_SERVICE_FORWARDED_ALLOW_IPS"
 # In-flight inference requests take milliseconds; a short drain keeps deployments fast.
 DEREGISTRATION_DELAY = cdk.Duration.seconds(20)
 
@@ -76,6 +77,9 @@ class WebService(Construct):
                 "GIT_COMMIT": git_commit,
                 # The service's own graceful timeout, so that it always fits inside the stop timeout below.
                 GRACEFUL_TIMEOUT_ENV_VAR: str(int(graceful_shutdown.to_seconds())),
+                # Only the load balancer can reach the task (its security group admits the balancer's
+                # alone), so its X-Forwarded-For is the client's address: log that one.
+                FORWARDED_ALLOW_IPS_ENV_VAR: "*",
                 **(environment or {}),
             },
             secrets={api_key_env_var: ecs.Secret.from_secrets_manager(api_key_secret)} if api_key_secret else None,

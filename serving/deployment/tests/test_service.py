@@ -254,6 +254,25 @@ def test_rejects_unsafe_properties(overrides, message):
         )
 
 
+def test_only_the_load_balancer_reaches_the_tasks_so_its_forwarded_headers_are_believed(default_service, https_service):
+    for synthesized in (default_service, https_service):
+        resources = synthesized.raw["Resources"]
+        (service,) = (r for r in resources.values() if r["Type"] == "AWS::ECS::Service")
+        (task_group,) = service["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"]
+        task_group_id = task_group["Fn::GetAtt"][0]
+        (balancer,) = (r for r in resources.values() if r["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        (balancer_group,) = balancer["Properties"]["SecurityGroups"]
+        ingress = [
+            r["Properties"]
+            for r in resources.values()
+            if r["Type"] == "AWS::EC2::SecurityGroupIngress" and r["Properties"]["GroupId"] == task_group
+        ]
+        assert "SecurityGroupIngress" not in resources[task_group_id]["Properties"]
+        assert [rule["SourceSecurityGroupId"] for rule in ingress] == [balancer_group]
+        (container,) = resources[_task_definition_id(synthesized)]["Properties"]["ContainerDefinitions"]
+        assert {"Name": "MODEL_SERVICE_FORWARDED_ALLOW_IPS", "Value": "*"} in container["Environment"]
+
+
 def _task_definition_id(synthesized) -> str:
     (logical_id,) = synthesized.template.find_resources("AWS::ECS::TaskDefinition")
     return str(logical_id)
