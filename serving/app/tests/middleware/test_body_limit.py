@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from starlette.types import Message, Receive, Scope, Send
@@ -22,13 +23,17 @@ class Upload:
         return {"type": "http.request", "body": b"x" * self.size, "more_body": more}
 
 
-async def read_all(scope: Scope, receive: Receive, send: Send) -> None:
+async def read_body(receive: Receive) -> bytes:
     body = b""
     while True:
         message = await receive()
         body += message.get("body", b"")
         if not message.get("more_body"):
-            break
+            return body
+
+
+async def read_all(scope: Scope, receive: Receive, send: Send) -> None:
+    body = await read_body(receive)
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": str(len(body)).encode()})
 
@@ -78,3 +83,54 @@ def test_a_body_within_the_limit_passes_whole(size: int) -> None:
     sent = run(Upload(chunks=1, size=size), [(b"content-length", str(size).encode())])
 
     assert (sent[0]["status"], sent[1]["body"]) == (200, str(size).encode())
+
+
+# The body time limit, with a short limit (the reliability tests use the real one on a live server).
+TIMEOUT = 0.05
+TIMED_SCOPE: Scope = {"type": "http", "method": "POST", "path": "/predict", "headers": [(b"content-length", b"4")]}
+
+
+def run_timed(app: BodySizeLimitMiddleware, messages: list[tuple[float, Message]]) -> list[Message]:
+    """Deliver `messages`, each after its delay; return what the app sent."""
+    sent: list[Message] = []
+    pending = iter(messages)
+
+    async def receive() -> Message:
+        delay, message = next(pending, (3600.0, {"type": "http.disconnect"}))
+        await asyncio.sleep(delay)
+        return message
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    asyncio.run(app(TIMED_SCOPE, receive, send))
+    return sent
+
+
+async def echo_after_disconnect(scope: Scope, receive: Receive, send: Send) -> None:
+    """Reads the whole body, then waits for the client to leave, as a streaming response does."""
+    body = await read_body(receive)
+    assert (await receive())["type"] == "http.disconnect"
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": body})
+
+
+def test_a_body_that_stalls_past_the_limit_gets_408_and_a_close() -> None:
+    app = BodySizeLimitMiddleware(echo_after_disconnect, max_bytes=1024, timeout=TIMEOUT)
+
+    sent = run_timed(
+        app, [(0, {"type": "http.request", "body": b"ab", "more_body": True}), (1.0, {"type": "http.request"})]
+    )
+
+    assert sent[0]["status"] == 408
+    assert (b"connection", b"close") in sent[0]["headers"]
+    assert json.loads(sent[1]["body"]) == {"detail": f"the request body did not arrive within {TIMEOUT:g} s"}
+
+
+def test_after_a_whole_body_waiting_for_the_client_is_not_limited() -> None:
+    app = BodySizeLimitMiddleware(echo_after_disconnect, max_bytes=1024, timeout=TIMEOUT)
+    body = {"type": "http.request", "body": b"abcd", "more_body": False}
+
+    sent = run_timed(app, [(0, body), (TIMEOUT * 4, {"type": "http.disconnect"})])
+
+    assert (sent[0]["status"], sent[1]["body"]) == (200, b"abcd")
