@@ -18,7 +18,7 @@ fuzz: $(SYNCED) train
 test-reliability: $(SYNCED) train
 	pytest $(RELIABILITY_TESTS)
 
-## Scan the project's code with bandit; every finding is fixed or justified inline with `# nosec <id> - reason`
+## Scan the project's code with bandit (checks ruff's S rules already review are skipped); every finding fails it
 lint-security: $(SYNCED)
 	bandit --quiet --recursive $(BANDIT_PATHS) --exclude '$(BANDIT_EXCLUDE)' --skip $(BANDIT_SKIPS)
 

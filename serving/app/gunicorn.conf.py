@@ -35,7 +35,6 @@ try:
 except ValidationError as exc:
     sys.exit(f"invalid settings: {describe_errors(exc)}")
 
-
 wsgi_app = "app.main:create_app()"
 pythonpath = IMPORT_ROOT
 worker_class = Worker

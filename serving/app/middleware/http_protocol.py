@@ -57,7 +57,7 @@ class HttpProtocol(HttpToolsProtocol):
         super().data_received(data)
         # Still no end of headers: everything that arrived is request line and headers.
         if self._awaiting_headers and self._header_bytes > self.max_header_bytes:
-            self._reject(431, f"the request line and headers exceed {self.max_header_bytes} bytes")
+            self._reject_oversized_headers()
 
     def on_headers_complete(self) -> None:
         if self._rejected:
@@ -67,7 +67,7 @@ class HttpProtocol(HttpToolsProtocol):
         # Exact now: the chunk that ended the headers may have carried body bytes too.
         size = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
         if size > self.max_header_bytes:
-            self._reject(431, f"the request line and headers exceed {self.max_header_bytes} bytes")
+            self._reject_oversized_headers()
             return
         super().on_headers_complete()
         if self._draining:
@@ -118,6 +118,9 @@ class HttpProtocol(HttpToolsProtocol):
             self.transport.close()
             return
         self._reject(408, f"the request headers did not arrive within {self.header_timeout:g} s")
+
+    def _reject_oversized_headers(self) -> None:
+        self._reject(431, f"the request line and headers exceed {self.max_header_bytes} bytes")
 
     def _reject(self, status: int, detail: str) -> None:
         self._rejected = True

@@ -15,6 +15,7 @@ import pytest
 from app.config import ENV_PREFIX, PACKAGE_DIR, Settings
 from app.main import create_app
 from app.predictor.model import Predictor, load_predictor
+from app.tests.servers import GunicornProcess, gunicorn
 
 with warnings.catch_warnings():
     # starlette 1.10 asks for httpx2, which Pipfile.lock does not have yet; drop this with httpx2 locked.
@@ -99,3 +100,11 @@ def open_client(make_settings: Callable[..., Settings]) -> Callable[..., TestCli
         return TestClient(create_app(make_settings(**overrides)))
 
     return build
+
+
+@pytest.fixture(scope="module")
+def module_service(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornProcess]:
+    """One real gunicorn with the production defaults (2 workers), shared by a module's tests."""
+    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
+    with gunicorn(model_dir, log_path, MODEL_SERVICE_WORKERS="2") as server:
+        yield server

@@ -7,12 +7,19 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
+
+from app.config import PACKAGE_DIR
+
+# What `make serve` and the image run, from the folder that holds `app`.
+SERVING_DIR = PACKAGE_DIR.parent
+COMMAND = [str(Path(sys.executable).parent / "gunicorn"), "--config", "app/gunicorn.conf.py"]
 
 
 def free_port() -> int:
@@ -108,3 +115,9 @@ class GunicornProcess:
                 return lines
             time.sleep(0.02)
         raise AssertionError(f"no matching log line within {timeout} s:\n{self.log()[-3000:]}")
+
+
+def gunicorn(model_dir: Path, log_path: Path, **settings: str) -> GunicornProcess:
+    """The production server configuration on `model_dir`, with `settings` as MODEL_SERVICE_* variables."""
+    env = {**os.environ, "MODEL_SERVICE_MODEL_DIR": str(model_dir), **settings}
+    return GunicornProcess(command=COMMAND, cwd=SERVING_DIR, env=env, log_path=log_path)

@@ -3,43 +3,23 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.config import PACKAGE_DIR
 from app.predictor.golden import TOLERANCE
-from app.tests.servers import GunicornProcess
+from app.tests.servers import GunicornProcess, gunicorn
 
 pytestmark = pytest.mark.slow
 
-# What `make serve` runs, from the folder that holds `app`.
-SERVING_DIR = PACKAGE_DIR.parent
-COMMAND = [str(Path(sys.executable).parent / "gunicorn"), "--config", "app/gunicorn.conf.py"]
 
-
-def gunicorn(model_dir: Path, log_path: Path, **settings: str) -> GunicornProcess:
-    env = {**os.environ, "MODEL_SERVICE_MODEL_DIR": str(model_dir), **settings}
-    return GunicornProcess(command=COMMAND, cwd=SERVING_DIR, env=env, log_path=log_path)
-
-
-@pytest.fixture(scope="module")
-def server(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornProcess]:
-    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with gunicorn(model_dir, log_path, MODEL_SERVICE_WORKERS="2") as process:
-        yield process
-
-
-def test_health_reports_the_model_version(server: GunicornProcess, metadata: dict) -> None:
-    response = httpx.get(f"{server.base_url}/health")
+def test_health_reports_the_model_version(module_service: GunicornProcess, metadata: dict) -> None:
+    response = httpx.get(f"{module_service.base_url}/health")
 
     assert (response.status_code, response.json()) == (
         200,
@@ -47,29 +27,32 @@ def test_health_reports_the_model_version(server: GunicornProcess, metadata: dic
     )
 
 
-def test_a_prediction_matches_the_golden_record(server: GunicornProcess, metadata: dict) -> None:
+def test_a_prediction_matches_the_golden_record(module_service: GunicornProcess, metadata: dict) -> None:
     golden = metadata["golden_records"][0]
 
-    response = httpx.post(f"{server.base_url}/predict", json=golden["record"])
+    response = httpx.post(f"{module_service.base_url}/predict", json=golden["record"])
 
     assert response.status_code == 200
     assert response.json()["label"] == golden["label"]
     assert response.json()["probabilities"] == pytest.approx(golden["probabilities"], abs=TOLERANCE)
 
 
-def test_a_batch_comes_back_in_order(server: GunicornProcess, metadata: dict) -> None:
+def test_a_batch_comes_back_in_order(module_service: GunicornProcess, metadata: dict) -> None:
     golden = metadata["golden_records"]
 
-    response = httpx.post(f"{server.base_url}/predict/batch", json={"records": [g["record"] for g in golden]})
+    records = [g["record"] for g in golden]
+    response = httpx.post(f"{module_service.base_url}/predict/batch", json={"records": records})
 
     assert response.status_code == 200
     assert [p["label"] for p in response.json()["predictions"]] == [g["label"] for g in golden]
 
 
-def test_every_log_line_is_json_and_access_lines_carry_the_request_id(server: GunicornProcess, example: dict) -> None:
-    httpx.post(f"{server.base_url}/predict", json=example, headers={"X-Request-ID": "gunicorn-test-7"})
+def test_every_log_line_is_json_and_access_lines_carry_the_request_id(
+    module_service: GunicornProcess, example: dict
+) -> None:
+    httpx.post(f"{module_service.base_url}/predict", json=example, headers={"X-Request-ID": "gunicorn-test-7"})
 
-    lines = server.wait_for_log_lines(lambda line: line.get("request_id") == "gunicorn-test-7")
+    lines = module_service.wait_for_log_lines(lambda line: line.get("request_id") == "gunicorn-test-7")
 
     [access] = [line for line in lines if line.get("request_id") == "gunicorn-test-7"]
     assert (access["logger"], access["route"], access["status"]) == ("app.access", "/predict", 200)
@@ -84,8 +67,8 @@ def access_line(server: GunicornProcess, request_id: str, **headers: str) -> dic
     return access
 
 
-def test_the_client_address_forwarded_by_a_trusted_proxy_is_logged(server: GunicornProcess) -> None:
-    access = access_line(server, "forwarded-1", **{"X-Forwarded-For": "203.0.113.7"})
+def test_the_client_address_forwarded_by_a_trusted_proxy_is_logged(module_service: GunicornProcess) -> None:
+    access = access_line(module_service, "forwarded-1", **{"X-Forwarded-For": "203.0.113.7"})
 
     assert access["client"] == "203.0.113.7"
 
@@ -97,17 +80,17 @@ def test_forwarded_headers_from_an_untrusted_peer_are_ignored(model_dir: Path, t
     assert access["client"] == "127.0.0.1"
 
 
-def test_metrics_add_up_over_both_workers(server: GunicornProcess) -> None:
+def test_metrics_add_up_over_both_workers(module_service: GunicornProcess) -> None:
     sent = 40
     # Other tests share this server: count from here.
-    before = livez_count(httpx.get(f"{server.base_url}/metrics").text)
+    before = livez_count(httpx.get(f"{module_service.base_url}/metrics").text)
     for _ in range(sent):
         # A new connection each time, so that both workers take some.
-        httpx.get(f"{server.base_url}/livez", headers={"X-Request-ID": "spread"})
-    served_by = {line["pid"] for line in server.log_lines() if line.get("request_id") == "spread"}
+        httpx.get(f"{module_service.base_url}/livez", headers={"X-Request-ID": "spread"})
+    served_by = {line["pid"] for line in module_service.log_lines() if line.get("request_id") == "spread"}
 
     for _ in range(4):
-        counted = livez_count(httpx.get(f"{server.base_url}/metrics").text)
+        counted = livez_count(httpx.get(f"{module_service.base_url}/metrics").text)
         assert counted - before == sent
 
     assert len(served_by) == 2, "one worker served every request: the sum over workers was not exercised"

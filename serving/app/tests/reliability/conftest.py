@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from app.tests.reliability.service import gunicorn
-from app.tests.servers import GunicornProcess
+from app.tests.servers import GunicornProcess, gunicorn
 
 # `make fuzz` loads the deep profile; otherwise the fuzz tests use the quick one.
 settings.register_profile("fuzz-quick", max_examples=100, derandomize=True)
@@ -53,14 +52,6 @@ def start_service(model_dir: Path, tmp_path: Path) -> Iterator[Callable[..., Gun
     yield start
     for server in started:
         server.stop()
-
-
-@pytest.fixture(scope="module")
-def module_service(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GunicornProcess]:
-    """One server with the production defaults (2 workers), shared by a module's tests."""
-    log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    with gunicorn(model_dir, log_path, MODEL_SERVICE_WORKERS="2") as server:
-        yield server
 
 
 @pytest.fixture(scope="session")

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
-import sys
 import time
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 import psutil
 
-from app.config import PACKAGE_DIR
 from app.tests.reliability.load import Request
 from app.tests.servers import GunicornProcess
 
-# What `make serve` and the image run, from the folder that holds `app`.
-SERVING_DIR = PACKAGE_DIR.parent
-COMMAND = [str(Path(sys.executable).parent / "gunicorn"), "--config", "app/gunicorn.conf.py"]
 MIB = 1024 * 1024
 READY_MESSAGE = "Application startup complete."
-
-
-def gunicorn(model_dir: Path, log_path: Path, **settings: str) -> GunicornProcess:
-    env = {**os.environ, "MODEL_SERVICE_MODEL_DIR": str(model_dir), **settings}
-    return GunicornProcess(command=COMMAND, cwd=SERVING_DIR, env=env, log_path=log_path)
 
 
 def predict_request(record: dict[str, Any]) -> Request:

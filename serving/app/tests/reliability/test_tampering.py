@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from app.config import Settings
-from app.tests.reliability.service import gunicorn, log_lines
-from app.tests.servers import GunicornProcess
+from app.tests.reliability.service import log_lines
+from app.tests.servers import GunicornProcess, gunicorn
 
 pytestmark = pytest.mark.slow
 
