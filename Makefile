@@ -29,6 +29,9 @@ $(SYNCED):
 		$(PYTHON_BOOTSTRAP) -m pip install --quiet --user "pipenv==$(PIPENV_VERSION)"
 	$(PYTHON_BOOTSTRAP) -m pipenv sync --categories "$(CATEGORIES)"
 	$(VENV)/bin/python -m pip check
+	@# The project's packages (training, cicd, bench, and the service's `app`) importable by the venv's
+	@# python from any folder, as an editable install would make them: DVC stages import `app.bundle`.
+	printf '%s\n' "$(CURDIR)" "$(CURDIR)/serving" > "$$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/project.pth"
 	@rm -f $(VENV)/.synced-* && touch $@
 
 ## Re-resolve Pipfile into Pipfile.lock (after editing Pipfile), then re-sync .venv
