@@ -4,46 +4,66 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from app.bundle import MISSING_CATEGORY
 from training.errors import ConfigError
 from training.params import DataParams
 
-# Categorical gaps are an empty string, not NaN: the ONNX converter handles string
-# imputation only for a string marker, and the service sends "" for a null category.
-MISSING_CATEGORY = ""
+PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
 def embedded_dataset() -> bytes:
-    """The Palmer penguins CSV bundled with the palmerpenguins package: no network needed."""
+    """The Palmer penguins CSV bundled with the palmerpenguins package: the committed default's source."""
     return resources.files("palmerpenguins").joinpath("data", "penguins.csv").read_bytes()
 
 
-def read_csv(path: Path, data: DataParams) -> pd.DataFrame:
-    """Read a CSV and return only the configured columns, normalised for the pipeline."""
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV or Parquet file (by extension) as it is; raises ConfigError when missing or unreadable."""
+    if not path.is_file():
+        hint = f"; run `dvc pull {path}.dvc`" if Path(f"{path}.dvc").is_file() else ""
+        raise ConfigError(f"params.yaml: data.path: {path} does not exist{hint}")
     try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: data file not found") from exc
-    return normalise(frame, data, source=str(path))
+        if path.suffix.lower() in PARQUET_SUFFIXES:
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except Exception as exc:  # pandas and pyarrow raise many types for a corrupt or foreign file
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ConfigError(f"params.yaml: data.path: cannot read {path}: {first_line}") from exc
+
+
+def read_dataset(path: Path, data: DataParams) -> pd.DataFrame:
+    """Read a file and return only the configured columns, normalised for the pipeline."""
+    return normalise(read_table(path), data, source=str(path))
 
 
 def normalise(frame: pd.DataFrame, data: DataParams, *, source: str = "data") -> pd.DataFrame:
+    """The features (float64 with NaN gaps; object strings with MISSING_CATEGORY gaps), then the target.
+
+    Rows without a target are dropped. A classification target keeps its type: bool, int (also
+    from integral floats) or str. A regression target is float64. Raises ConfigError.
+    """
+    frame = frame.rename(columns=str)
     missing = [name for name in (data.target, *data.features) if name not in frame.columns]
     if missing:
         raise ConfigError(
-            f"{source}: column(s) {', '.join(map(repr, missing))} from params.yaml data are not in the data "
-            f"(it has: {', '.join(map(str, frame.columns))})"
+            f"params.yaml: data: column(s) {', '.join(map(repr, missing))} are not in {source} "
+            f"(it has: {', '.join(frame.columns)})"
         )
-    labelled = frame[frame[data.target].notna()]
-    # Explicit object Series: from bare arrays pandas 3 would infer its str dtype.
-    columns = {data.target: pd.Series(labelled[data.target].astype(str).to_numpy(), dtype=object)}
+    labelled = frame[frame[data.target].notna()].reset_index(drop=True)
+    columns: dict[str, pd.Series] = {}
     for name in data.numeric:
-        columns[name] = pd.Series(_numeric(labelled[name], name, source))
+        columns[name] = pd.Series(_numeric(labelled[name], f"numeric feature {name!r}", source))
     for name in data.categorical:
         columns[name] = pd.Series(categorical_values(labelled[name]), dtype=object)
+    if data.task == "regression":
+        columns[data.target] = pd.Series(_numeric(labelled[data.target], f"regression target {data.target!r}", source))
+    else:
+        labels = class_labels(labelled[data.target])
+        columns[data.target] = pd.Series(labels, dtype=labels.dtype)
     return pd.DataFrame(columns, columns=[*data.features, data.target])
 
 
@@ -52,9 +72,35 @@ def categorical_values(column: pd.Series) -> np.ndarray:
     return np.array([MISSING_CATEGORY if pd.isna(v) else str(v) for v in column], dtype=object)
 
 
-def _numeric(column: pd.Series, name: str, source: str) -> np.ndarray:
+def class_labels(column: pd.Series) -> np.ndarray:
+    """Labels of one type for the whole column: bool, int64 (also from integral floats) or str objects."""
+    if pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=bool)
+    if pd.api.types.is_integer_dtype(column):
+        return column.to_numpy(dtype=np.int64)
+    if pd.api.types.is_float_dtype(column) and bool((column == column.round()).all()):
+        # CSV reads an integer column with gaps as float; the gaps are gone by now.
+        return column.to_numpy(dtype=np.int64)
+    return np.array([str(v) for v in column], dtype=object)
+
+
+def python_label(label: Any) -> bool | int | str:
+    """A label from a numpy array as the plain Python value JSON and the bundle carry."""
+    if isinstance(label, bool | np.bool_):
+        return bool(label)
+    if isinstance(label, int | np.integer):
+        return int(label)
+    return str(label)
+
+
+def _numeric(column: pd.Series, what: str, source: str) -> np.ndarray:
+    if pd.api.types.is_bool_dtype(column):
+        return column.to_numpy(dtype=np.float64)
     converted = pd.to_numeric(column, errors="coerce")
     bad = column[converted.isna() & column.notna()]
     if not bad.empty:
-        raise ConfigError(f"{source}: numeric feature {name!r} has non-numeric value {bad.iloc[0]!r}")
+        raise ConfigError(
+            f"params.yaml: data: {what} has the non-numeric value {bad.iloc[0]!r} in {source}; "
+            "list the column under categorical, or clean the data"
+        )
     return converted.to_numpy(dtype=np.float64)

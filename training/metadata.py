@@ -1,8 +1,7 @@
-"""The model's metadata: feature schema, golden records and lineage, read by the service."""
+"""The pieces of the model bundle's metadata that come from data: schema, example, golden records, lineage."""
 
 from __future__ import annotations
 
-import hashlib
 import platform
 import subprocess
 from importlib import metadata as package_metadata
@@ -12,32 +11,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from training.dataset import MISSING_CATEGORY
+from app.bundle import MISSING_CATEGORY, CategoryFeature, Feature, GoldenRecord, Label, NumberFeature, label_key
 from training.params import DataParams
 
-SCHEMA_VERSION = 1
 LIBRARIES = ("scikit-learn", "numpy", "joblib", "pandas", "scipy")
 
 
-def file_digest(path: Path, algorithm: str = "sha256") -> str:
-    digest = hashlib.new(algorithm)
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def feature_schema(train: pd.DataFrame, data: DataParams) -> list[dict[str, Any]]:
-    """What the service validates requests against: every feature may be null (the pipeline imputes)."""
-    schema: list[dict[str, Any]] = []
+def feature_schema(train: pd.DataFrame, data: DataParams) -> list[Feature]:
+    """What readers validate records against: every feature may be null (the pipeline imputes)."""
+    schema: list[Feature] = []
     for name in data.numeric:
         values = train[name].dropna()
-        schema.append(
-            {"name": name, "type": "number", "nullable": True, "min": float(values.min()), "max": float(values.max())}
-        )
+        low, high = (float(values.min()), float(values.max())) if len(values) else (0.0, 0.0)
+        schema.append(NumberFeature(name=name, type="number", nullable=True, min=low, max=high))
     for name in data.categorical:
         categories = sorted(set(train[name]) - {MISSING_CATEGORY})
-        schema.append({"name": name, "type": "category", "nullable": True, "categories": categories})
+        schema.append(CategoryFeature(name=name, type="category", nullable=True, categories=categories))
     return schema
 
 
@@ -54,26 +43,31 @@ def to_record(row: pd.Series, data: DataParams) -> dict[str, Any]:
 
 
 def example_record(frame: pd.DataFrame, data: DataParams) -> dict[str, Any]:
+    """The first row with no gap (or the first row): the example in the API docs."""
     complete = frame[
-        (frame[list(data.numeric)].notna().all(axis=1)) & (frame[list(data.categorical)] != "").all(axis=1)
+        frame[list(data.numeric)].notna().all(axis=1) & (frame[list(data.categorical)] != MISSING_CATEGORY).all(axis=1)
     ]
     return to_record((complete if len(complete) else frame).iloc[0], data)
 
 
-def golden_records(
-    test: pd.DataFrame, proba: np.ndarray, classes: list[str], data: DataParams, count: int
-) -> list[dict[str, Any]]:
-    rows = []
-    for position in range(min(count, len(test))):
-        probabilities = {label: float(p) for label, p in zip(classes, proba[position], strict=True)}
-        rows.append(
-            {
-                "record": to_record(test.iloc[position], data),
-                "label": classes[int(np.argmax(proba[position]))],
-                "probabilities": probabilities,
-            }
+def golden_classifications(
+    test: pd.DataFrame, proba: np.ndarray, classes: list[Label], data: DataParams, count: int
+) -> list[GoldenRecord]:
+    return [
+        GoldenRecord(
+            record=to_record(test.iloc[position], data),
+            label=classes[int(np.argmax(proba[position]))],
+            probabilities={label_key(label): float(p) for label, p in zip(classes, proba[position], strict=True)},
         )
-    return rows
+        for position in range(min(count, len(test)))
+    ]
+
+
+def golden_regressions(test: pd.DataFrame, predicted: np.ndarray, data: DataParams, count: int) -> list[GoldenRecord]:
+    return [
+        GoldenRecord(record=to_record(test.iloc[position], data), value=float(predicted[position]))
+        for position in range(min(count, len(test)))
+    ]
 
 
 def library_versions() -> dict[str, str]:

@@ -1,57 +1,123 @@
-"""The one reader of params.yaml: parses it into typed, validated sections."""
+"""The one reader of params.yaml: typed, validated sections; every error names the dotted key."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
 from training.errors import ConfigError
 
+Task = Literal["classification", "regression"]
+PARAMS_FILE = "params.yaml"
+# A pretrained Pipeline must live here: the train stage depends on this folder, so that DVC
+# retrains when the file changes.
+PRETRAINED_DIR = "models"
+DATA_SUFFIXES = (".csv", ".parquet", ".pq")
 
-@dataclass(frozen=True)
-class DataParams:
+
+class _Section(BaseModel):
+    # A misspelt key is an error, not a silent default.
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+
+class DataParams(_Section):
+    # A CSV or Parquet file in the repository, relative to its root, tracked by git or DVC.
+    path: str
     target: str
-    numeric: tuple[str, ...]
-    categorical: tuple[str, ...]
+    task: Task
+    numeric: list[str] = Field(default_factory=list)
+    categorical: list[str] = Field(default_factory=list)
 
     @property
     def features(self) -> tuple[str, ...]:
-        return self.numeric + self.categorical
+        return (*self.numeric, *self.categorical)
+
+    @model_validator(mode="after")
+    def _columns(self) -> DataParams:
+        if not self.features:
+            raise ValueError("lists no features: numeric and categorical are both empty")
+        seen: set[str] = set()
+        for name in (self.target, *self.features):
+            if name in seen:
+                raise ValueError(f"column {name!r} is listed twice")
+            seen.add(name)
+        if PurePosixPath(self.path).suffix.lower() not in DATA_SUFFIXES:
+            raise ValueError(f"path {self.path!r} must end in one of {', '.join(DATA_SUFFIXES)}")
+        return self
 
 
-@dataclass(frozen=True)
-class PrepareParams:
-    seed: int
-    test_size: float
+class PrepareParams(_Section):
+    seed: StrictInt
+    test_size: Annotated[float, Field(gt=0, lt=1)]
 
 
-@dataclass(frozen=True)
-class TrainParams:
-    seed: int
-    estimator: str
-    hyperparameters: dict[str, Any]
+class TrainParams(_Section):
+    seed: StrictInt
+    # The import path of a scikit-learn-compatible estimator, fitted after the automatic preprocessing.
+    estimator: str | None = None
+    # Keyword arguments of the estimator's constructor.
+    hyperparameters: dict[str, Any] = Field(default_factory=dict)
+    # Instead of estimator: a Pipeline fitted elsewhere (joblib), validated and passed on unchanged.
+    pretrained: str | None = None
+    # Scale numeric features: auto scales for every estimator but tree models.
+    scale_numeric: bool | Literal["auto"] = "auto"
+
+    @model_validator(mode="after")
+    def _one_model(self) -> TrainParams:
+        if (self.estimator is None) == (self.pretrained is None):
+            raise ValueError("set exactly one of estimator (to train) and pretrained (a fitted Pipeline)")
+        if self.pretrained is not None:
+            if self.hyperparameters:
+                raise ValueError("hyperparameters apply to estimator, not to a pretrained Pipeline")
+            parts = PurePosixPath(self.pretrained).parts
+            if len(parts) < 2 or parts[0] != PRETRAINED_DIR or ".." in parts:
+                raise ValueError(
+                    f"pretrained {self.pretrained!r} must be a file under {PRETRAINED_DIR}/ "
+                    "(the train stage depends on that folder)"
+                )
+        return self
 
 
-@dataclass(frozen=True)
-class EvaluateParams:
-    golden_records: int
-    max_macro_f1_drop: float
+class GateParams(_Section):
+    # A key of reports/metrics.json.
+    metric: str
+    # Which change of the metric counts as worse.
+    worse_if: Literal["decrease", "increase"]
+    # The largest change in the worse direction that still passes.
+    tolerance: Annotated[float, Field(ge=0)]
 
 
-@dataclass(frozen=True)
-class Params:
+DEFAULT_GATES: dict[str, GateParams] = {
+    "classification": GateParams(metric="macro_f1", worse_if="decrease", tolerance=0.02),
+    "regression": GateParams(metric="rmse", worse_if="increase", tolerance=0.0),
+}
+
+
+class EvaluateParams(_Section):
+    # Test-split records stored in the model bundle to verify every reader reproduces training.
+    golden_records: Annotated[StrictInt, Field(ge=1, le=1000)] = 20
+    # The pull-request gate; the task's default when absent.
+    gate: GateParams | None = None
+
+
+class Params(_Section):
     data: DataParams
     prepare: PrepareParams
     train: TrainParams
-    evaluate: EvaluateParams
-    # The file as written, recorded in the model metadata.
-    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    evaluate: EvaluateParams = Field(default_factory=EvaluateParams)
+    # The file as written, recorded in the bundle.
+    raw: dict[str, Any] = Field(default_factory=dict, exclude=True)
+
+    @property
+    def gate(self) -> GateParams:
+        return self.evaluate.gate or DEFAULT_GATES[self.data.task]
 
 
 def load_params(path: Path) -> Params:
+    """Parse a params file; raises ConfigError with one line naming the file and the key."""
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError as exc:
@@ -60,92 +126,31 @@ def load_params(path: Path) -> Params:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
         raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from exc
-    return parse_params(raw, source=str(path))
+    return parse_params(raw, source=path.name if path.name == PARAMS_FILE else str(path))
 
 
-def parse_params(raw: Any, *, source: str = "params.yaml") -> Params:
-    root = _Section(raw, source)
-    data, prepare, train, evaluate = (root.section(n) for n in ("data", "prepare", "train", "evaluate"))
-    params = Params(
-        data=DataParams(
-            target=data.get("target", str),
-            numeric=tuple(data.string_list("numeric")),
-            categorical=tuple(data.string_list("categorical")),
-        ),
-        prepare=PrepareParams(
-            seed=prepare.get("seed", int),
-            test_size=prepare.number("test_size", low=0.0, high=1.0),
-        ),
-        train=_parse_train(train),
-        evaluate=EvaluateParams(
-            golden_records=evaluate.get("golden_records", int),
-            max_macro_f1_drop=evaluate.number("max_macro_f1_drop", low=0.0, high=1.0),
-        ),
-        raw=root.values,
-    )
-    _check_features(params.data, source)
-    return params
+def parse_params(raw: Any, *, source: str = PARAMS_FILE) -> Params:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: expected a mapping of sections, got {type(raw).__name__}")
+    try:
+        params = Params.model_validate({key: value for key, value in raw.items() if key != "raw"})
+    except ValidationError as exc:
+        raise ConfigError(f"{source}: {_describe(exc)}") from exc
+    return params.model_copy(update={"raw": raw})
 
 
-def _parse_train(train: _Section) -> TrainParams:
-    estimator = train.get("estimator", str)
-    table = train.section("hyperparameters")
-    hyperparameters = table.section(estimator).values if estimator in table.values else {}
-    return TrainParams(seed=train.get("seed", int), estimator=estimator, hyperparameters=hyperparameters)
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "missing":
+        message = "missing required key"
+    elif error["type"] == "extra_forbidden":
+        message = "unknown key (check the spelling)"
+    elif "input" in error and error["type"] not in ("value_error",):
+        message = f"{message}, got {_shown(error['input'])}"
+    return f"{where}: {message}" if where else message
 
 
-def _check_features(data: DataParams, source: str) -> None:
-    if not data.features:
-        raise ConfigError(f"{source}: data lists no features (numeric and categorical are both empty)")
-    seen: set[str] = set()
-    for name in (data.target, *data.features):
-        if name in seen:
-            raise ConfigError(f"{source}: column {name!r} is listed twice in data")
-        seen.add(name)
-
-
-class _Section:
-    """A mapping from the YAML file whose errors name the file and the dotted key."""
-
-    def __init__(self, values: Any, source: str, key: str = "") -> None:
-        self.source, self.key = source, key
-        if not isinstance(values, dict):
-            raise ConfigError(f"{self._where()}: expected a mapping, got {_type_name(values)}")
-        self.values: dict[str, Any] = values
-
-    def _where(self, child: str = "") -> str:
-        dotted = ".".join(part for part in (self.key, child) if part)
-        return f"{self.source}: {dotted}" if dotted else self.source
-
-    def _require(self, key: str) -> Any:
-        if key not in self.values:
-            raise ConfigError(f"{self._where(key)}: missing required key")
-        return self.values[key]
-
-    def section(self, key: str) -> _Section:
-        return _Section(self._require(key), self.source, ".".join(p for p in (self.key, key) if p))
-
-    def get(self, key: str, kind: type) -> Any:
-        value = self._require(key)
-        # bool is an int subclass; a seed of `true` is a typo, not a number.
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise ConfigError(f"{self._where(key)}: expected {kind.__name__}, got {_type_name(value)} {value!r}")
-        return value
-
-    def number(self, key: str, *, low: float, high: float) -> float:
-        value = self._require(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"{self._where(key)}: expected a number, got {_type_name(value)} {value!r}")
-        if not low <= value <= high:
-            raise ConfigError(f"{self._where(key)}: {value} is outside [{low}, {high}]")
-        return float(value)
-
-    def string_list(self, key: str) -> list[str]:
-        value = self._require(key)
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise ConfigError(f"{self._where(key)}: expected a list of column names, got {value!r}")
-        return value
-
-
-def _type_name(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
+def _shown(value: Any) -> str:
+    return "null" if value is None else f"{type(value).__name__} {value!r}"

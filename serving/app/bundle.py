@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 METADATA_FILE = "metadata.json"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION: Literal[2] = 2
 # A categorical gap in the model's input: the ONNX converter imputes strings only for a string
 # marker, and a client's null category is sent as this.
 MISSING_CATEGORY = ""
@@ -113,6 +113,8 @@ class OnnxArtifact(_Frozen):
     reason: str | None = None
     file: str | None = None
     sha256: Sha256 | None = None
+    # The graph's input names in feature order: the converter rewrites names that are not identifiers.
+    inputs: list[str] | None = None
     # The proof behind `available`, and the converter's versions (reported by GET /model).
     parity: dict[str, Any] | None = None
     versions: dict[str, str] | None = None
@@ -124,8 +126,8 @@ class OnnxArtifact(_Frozen):
 
     @model_validator(mode="after")
     def _usable_means_present(self) -> OnnxArtifact:
-        if self.available and (self.file is None or self.sha256 is None):
-            raise ValueError("an available ONNX artifact needs its file and sha256")
+        if self.available and (self.file is None or self.sha256 is None or self.inputs is None):
+            raise ValueError("an available ONNX artifact needs its file, sha256 and inputs")
         return self
 
 

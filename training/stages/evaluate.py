@@ -1,134 +1,170 @@
-"""evaluate: score the model on the test split; write metrics, plots and the model's metadata."""
+"""evaluate: score the model on the test split; write metrics, plots and the model bundle's metadata."""
 
 from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import joblib
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
+from app.bundle import (
+    SCHEMA_VERSION,
+    Artifact,
+    Artifacts,
+    BundleMetadata,
+    GoldenRecord,
+    OnnxArtifact,
+    TargetStatistics,
+    file_digest,
+    write_metadata,
+)
 from training import _cli, metadata, metrics, onnx_export
-from training.dataset import read_csv
+from training.dataset import python_label, read_dataset
 from training.params import Params, load_params
 from training.stages.convert import ONNX_FILE, UNAVAILABLE_FILE
 
-_ARTIFACT_KEYS = ("model_file", "model_sha256", "onnx")
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What scoring the test split gives, for either task."""
+
+    scores: dict[str, Any]
+    # File name under the plots folder -> rows.
+    plots: dict[str, list[dict[str, Any]]]
+    golden_records: list[GoldenRecord]
+    classes: list[Any] | None = None
+    target_statistics: TargetStatistics | None = None
 
 
-def onnx_artifact(
-    folder: Path, model_dir: Path, pipeline: Pipeline, test: pd.DataFrame, params: Params
-) -> dict[str, Any]:
-    """What the service needs to choose a backend: the ONNX file and whether it matches scikit-learn."""
+def evaluate_classifier(model: Any, train: pd.DataFrame, test: pd.DataFrame, params: Params) -> Evaluation:
+    data = params.data
+    classes = [python_label(label) for label in model.classes_]
+    proba = np.asarray(model.predict_proba(test[list(data.features)]), dtype=np.float64)
+    y_true = np.array([python_label(label) for label in test[data.target]], dtype=object)
+    predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
+    plots: dict[str, list[dict[str, Any]]] = {"confusion.json": metrics.confusion_rows(y_true, predicted)}
+    for label, rows in metrics.precision_recall_curves(y_true, proba, classes).items():
+        plots[f"precision_recall/{label}.json"] = rows
+    return Evaluation(
+        scores=metrics.classification_metrics(y_true, proba, classes),
+        plots=plots,
+        golden_records=metadata.golden_classifications(test, proba, classes, data, params.evaluate.golden_records),
+        classes=classes,
+    )
+
+
+def evaluate_regressor(model: Any, train: pd.DataFrame, test: pd.DataFrame, params: Params) -> Evaluation:
+    data = params.data
+    predicted = np.asarray(model.predict(test[list(data.features)]), dtype=np.float64).ravel()
+    y_true = test[data.target].to_numpy(dtype=np.float64)
+    target = train[data.target]
+    return Evaluation(
+        scores=metrics.regression_metrics(y_true, predicted, float(target.mean())),
+        plots={"predictions.json": metrics.prediction_rows(y_true, predicted)},
+        golden_records=metadata.golden_regressions(test, predicted, data, params.evaluate.golden_records),
+        target_statistics=TargetStatistics(
+            mean=float(target.mean()), std=float(target.std(ddof=0)), min=float(target.min()), max=float(target.max())
+        ),
+    )
+
+
+def onnx_artifact(folder: Path, model_dir: Path, model: Any, test: pd.DataFrame, params: Params) -> OnnxArtifact:
+    """What a reader needs to choose a backend: the ONNX file and whether it matches scikit-learn."""
     versions = onnx_export.library_versions()
     onnx_file = folder / ONNX_FILE
     if not onnx_file.exists():
         reason = (folder / UNAVAILABLE_FILE).read_text().strip()
-        return {"available": False, "reason": reason, "versions": versions}
-    parity = onnx_export.check_parity(pipeline, onnx_file.read_bytes(), test, params.data)
-    return {
-        "available": parity.passed,
-        "reason": None if parity.passed else "predictions differ from scikit-learn beyond the tolerance",
-        "file": onnx_file.relative_to(model_dir).as_posix(),
-        "sha256": metadata.file_digest(onnx_file),
-        "parity": parity.as_dict(),
-        "versions": versions,
-    }
+        return OnnxArtifact(available=False, reason=reason, versions=versions)
+    graph = onnx_file.read_bytes()
+    parity = onnx_export.check_parity(model, graph, test, params.data)
+    return OnnxArtifact(
+        available=parity.passed,
+        reason=None if parity.passed else "predictions differ from scikit-learn beyond the tolerance",
+        file=onnx_file.relative_to(model_dir).as_posix(),
+        sha256=file_digest(onnx_file),
+        inputs=onnx_export.input_names(graph),
+        parity=parity.as_dict(),
+        versions=versions,
+    )
 
 
-def predict(model: Pipeline, frame: pd.DataFrame, params: Params) -> tuple[np.ndarray, list[str]]:
-    proba = model.predict_proba(frame[list(params.data.features)])
-    return proba, [str(label) for label in model.classes_]
+def estimator_description(model: Any, params: Params) -> tuple[str, dict[str, Any]]:
+    """The estimator's import path and hyperparameters: as configured, or as the pretrained one has them."""
+    if params.train.estimator is not None:
+        return params.train.estimator, dict(params.train.hyperparameters)
+    final = model.steps[-1][1] if hasattr(model, "steps") else model
+    settings = {name: _json_safe(value) for name, value in final.get_params(deep=False).items()}
+    return f"{type(final).__module__}.{type(final).__qualname__}", settings
 
 
-def build_metadata(
-    *,
-    params: Params,
-    train: pd.DataFrame,
-    test: pd.DataFrame,
-    proba: np.ndarray,
-    classes: list[str],
-    scores: dict[str, Any],
-    lineage: dict[str, Any],
-) -> dict[str, Any]:
-    return {
-        "schema_version": metadata.SCHEMA_VERSION,
-        "model_version": lineage["model_sha256"][:12],
-        "estimator": params.train.estimator,
-        "target": params.data.target,
-        "classes": classes,
-        "features": metadata.feature_schema(train, params.data),
-        "example": metadata.example_record(test, params.data),
-        "metrics": scores,
-        "params": params.raw,
-        **{key: value for key, value in lineage.items() if key not in _ARTIFACT_KEYS},
-        "artifacts": {
-            "model": {"file": lineage["model_file"], "sha256": lineage["model_sha256"]},
-            "onnx": lineage["onnx"],
-        },
-        "golden_records": metadata.golden_records(test, proba, classes, params.data, params.evaluate.golden_records),
-    }
+def _json_safe(value: Any) -> Any:
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
+    return value
 
 
 def main(argv: list[str] | None = None) -> None:
     cli = _cli.parser(__doc__ or "")
     for name, text in (
-        ("--raw", "the raw snapshot (CSV), for its md5"),
-        ("--train", "the training split (CSV)"),
-        ("--test", "the test split (CSV)"),
+        ("--train", "the training split"),
+        ("--test", "the test split"),
         ("--model", "the joblib Pipeline"),
         ("--onnx", "the convert stage's folder"),
         ("--training-info", "what the train stage recorded"),
         ("--metrics", "where to write the metrics (JSON)"),
         ("--plots", "folder for the plot data"),
-        ("--metadata", "where to write the model metadata (JSON)"),
+        ("--bundle", "the model bundle folder, where metadata.json goes"),
     ):
         cli.add_argument(name, type=Path, required=True, help=text)
     args = cli.parse_args(argv)
     params = load_params(args.params)
-    train, test = read_csv(args.train, params.data), read_csv(args.test, params.data)
+    train, test = read_dataset(args.train, params.data), read_dataset(args.test, params.data)
     model = joblib.load(args.model)  # our own artifact, written by the train stage
-    proba, classes = predict(model, test, params)
-    y_true = test[params.data.target].to_numpy()
-    predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
-    scores = metrics.classification_metrics(y_true, proba, classes)
-    _cli.write_json(args.metrics, scores)
-    write_plots(args.plots, y_true, predicted, proba, classes)
-    lineage = {
-        "model_file": args.model.relative_to(args.metadata.parent).as_posix(),
-        "model_sha256": metadata.file_digest(args.model),
-        "onnx": onnx_artifact(args.onnx, args.metadata.parent, model, test, params),
-        "data": {
-            "raw_md5": metadata.file_digest(args.raw, "md5"),
-            "train_md5": metadata.file_digest(args.train, "md5"),
-            "test_md5": metadata.file_digest(args.test, "md5"),
+    evaluator = evaluate_classifier if params.data.task == "classification" else evaluate_regressor
+    evaluation = evaluator(model, train, test, params)
+    estimator, hyperparameters = estimator_description(model, params)
+    model_sha256 = file_digest(args.model)
+    bundle = BundleMetadata(
+        schema_version=SCHEMA_VERSION,
+        model_version=model_sha256[:12],
+        task=params.data.task,
+        estimator=estimator,
+        hyperparameters=hyperparameters,
+        pretrained=params.train.pretrained is not None,
+        target=params.data.target,
+        classes=evaluation.classes,
+        target_statistics=evaluation.target_statistics,
+        features=metadata.feature_schema(train, params.data),
+        example=metadata.example_record(test, params.data),
+        metrics=evaluation.scores,
+        params=params.raw,
+        data={
+            "path": params.data.path,
+            "md5": file_digest(Path(params.data.path), "md5"),
+            "train_md5": file_digest(args.train, "md5"),
+            "test_md5": file_digest(args.test, "md5"),
         },
-        "git_commit": metadata.git_commit(Path.cwd()),
-        "versions": metadata.library_versions(),
-        "training": json.loads(args.training_info.read_text()),
-    }
-    _cli.write_json(
-        args.metadata,
-        build_metadata(
-            params=params,
-            train=train,
-            test=test,
-            proba=proba,
-            classes=classes,
-            scores=scores,
-            lineage=lineage,
+        git_commit=metadata.git_commit(Path.cwd()),
+        versions=metadata.library_versions(),
+        training=json.loads(args.training_info.read_text()),
+        artifacts=Artifacts(
+            model=Artifact(file=args.model.relative_to(args.bundle).as_posix(), sha256=model_sha256),
+            onnx=onnx_artifact(args.onnx, args.bundle, model, test, params),
         ),
+        golden_records=evaluation.golden_records,
     )
-
-
-def write_plots(folder: Path, y_true: np.ndarray, predicted: np.ndarray, proba: np.ndarray, classes: list[str]) -> None:
-    _cli.write_json(folder / "confusion.json", metrics.confusion_rows(y_true, predicted))
-    for label, rows in metrics.precision_recall_curves(y_true, proba, classes).items():
-        _cli.write_json(folder / "precision_recall" / f"{label}.json", rows)
+    # Everything is computed before anything is written.
+    _cli.write_json(args.metrics, evaluation.scores)
+    for name, rows in evaluation.plots.items():
+        _cli.write_json(args.plots / name, rows)
+    write_metadata(args.bundle, bundle)
 
 
 if __name__ == "__main__":

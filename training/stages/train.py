@@ -1,4 +1,4 @@
-"""train: fit the preprocessing + estimator Pipeline on the training split and save it."""
+"""train: fit the preprocessing + estimator Pipeline on the training split, or check a pretrained one."""
 
 from __future__ import annotations
 
@@ -6,34 +6,30 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import joblib
-import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from training import _cli
-from training.dataset import read_csv
-from training.model import build_estimator, build_model
-from training.params import DataParams, TrainParams, load_params
-
-
-def fit(train: pd.DataFrame, data: DataParams, params: TrainParams) -> Pipeline:
-    pipeline = build_model(data, params.estimator, params.hyperparameters, seed=params.seed)
-    return pipeline.fit(train[list(data.features)], train[data.target])
+from training.dataset import read_dataset
+from training.model import fit, load_pretrained
+from training.params import load_params
 
 
 def main(argv: list[str] | None = None) -> None:
     cli = _cli.parser(__doc__ or "")
-    cli.add_argument("--train", type=Path, required=True, help="the training split (CSV)")
+    cli.add_argument("--train", type=Path, required=True, help="the training split")
     cli.add_argument("--model", type=Path, required=True, help="where to write the joblib Pipeline")
     cli.add_argument("--info", type=Path, required=True, help="where to write when and how long training ran")
     args = cli.parse_args(argv)
     params = load_params(args.params)
-    # Validate the estimator before reading data, so a typo fails fast.
-    build_estimator(params.train.estimator, params.train.hyperparameters, seed=params.train.seed)
-    train = read_csv(args.train, params.data)
+    train = read_dataset(args.train, params.data)
     started, clock = datetime.now(UTC), time.perf_counter()
-    pipeline = fit(train, params.data, params.train)
+    pipeline: Any
+    if params.train.pretrained is not None:
+        pipeline = load_pretrained(Path(params.train.pretrained), train, params.data)
+    else:
+        pipeline = fit(train, params.data, params.train)
     seconds = time.perf_counter() - clock
     args.model.parent.mkdir(parents=True, exist_ok=True)
     joblib.dump(pipeline, args.model)
