@@ -41,8 +41,9 @@ lock:
 	$(PYTHON_BOOTSTRAP) -m pipenv lock
 	$(MAKE) setup-development-pipenv
 
-## Run the DVC pipeline (prepare, train, evaluate); stages whose inputs are unchanged are skipped
+## Check params.yaml and the data, then run the DVC pipeline (prepare, train, convert, evaluate); unchanged stages are skipped
 train: $(SYNCED)
+	python -m training.check
 	dvc repro
 
 ## Show the test-split metrics and how they differ from the last commit

@@ -2,9 +2,13 @@
 SERVING_DIR := serving/app
 SERVING_CATEGORIES := packages serving
 
-## Train if needed, then run the service under gunicorn with its production config on 127.0.0.1:8000
-serve: train
-	cd serving && MODEL_SERVICE_HOST=127.0.0.1 MODEL_SERVICE_PORT=8000 gunicorn --config app/gunicorn.conf.py
+# `make serve EXAMPLE=iris` serves an example (examples/), trained in its own work folder.
+SERVE_MODEL_DIR = $(if $(EXAMPLE),$(abspath $(EXAMPLES_WORK_DIR)/$(EXAMPLE)/serving/app/model),$(abspath $(SERVING_DIR)/model))
+
+## Train if needed, then serve under gunicorn's production config on 127.0.0.1:8000 (EXAMPLE=<name>: an example)
+serve: $(if $(EXAMPLE),train-example,train)
+	cd serving && MODEL_SERVICE_MODEL_DIR="$(SERVE_MODEL_DIR)" MODEL_SERVICE_HOST=127.0.0.1 MODEL_SERVICE_PORT=8000 \
+		gunicorn --config app/gunicorn.conf.py
 
 ## Regenerate serving/app/requirements.txt (the image's pinned, hashed dependencies) from Pipfile.lock
 requirements: Pipfile.lock

@@ -11,7 +11,19 @@ from testkit.processes import VENV_BIN
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 # What a from-scratch `dvc repro` needs: the pipeline, its params and code, the DVC config.
-PIPELINE_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", ".dvc/config", ".gitignore")
+PIPELINE_FILES = (
+    "dvc.yaml",
+    "params.yaml",
+    ".dvcignore",
+    ".dvc/config",
+    ".gitignore",
+    "data/.gitignore",
+    "data/raw/penguins.csv",
+    "models/README.md",
+    # The bundle contract the stages write through (importable as `app.bundle`).
+    "serving/app/__init__.py",
+    "serving/app/bundle.py",
+)
 PIPELINE_TREES = ("training",)
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from app.bundle import MISSING_CATEGORY
-from training.errors import ConfigError
+from training.errors import ConfigError, missing_file
 from training.params import DataParams
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -21,18 +21,34 @@ def embedded_dataset() -> bytes:
     return resources.files("palmerpenguins").joinpath("data", "penguins.csv").read_bytes()
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A CSV or Parquet file (by extension) as it is; raises ConfigError when missing or unreadable."""
+def read_table(path: Path, *, header_only: bool = False) -> pd.DataFrame:
+    """A CSV or Parquet file (by extension) as it is, or only its columns (no rows).
+
+    Raises ConfigError when the file is missing (saying `dvc pull` when DVC tracks it) or unreadable.
+    """
     if not path.is_file():
-        hint = f"; run `dvc pull {path}.dvc`" if Path(f"{path}.dvc").is_file() else ""
-        raise ConfigError(f"params.yaml: data.path: {path} does not exist{hint}")
+        raise missing_file("data.path", path)
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
+            import pyarrow.parquet
+
+            if header_only:
+                columns: pd.DataFrame = pyarrow.parquet.read_schema(path).empty_table().to_pandas()
+                return columns
             return pd.read_parquet(path)
-        return pd.read_csv(path)
+        return pd.read_csv(path, nrows=0 if header_only else None)
     except Exception as exc:  # pandas and pyarrow raise many types for a corrupt or foreign file
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ConfigError(f"params.yaml: data.path: cannot read {path}: {first_line}") from exc
+
+
+def check_columns(columns: list[str], data: DataParams, source: str) -> None:
+    missing = [name for name in (data.target, *data.features) if name not in columns]
+    if missing:
+        raise ConfigError(
+            f"params.yaml: data: column(s) {', '.join(map(repr, missing))} are not in {source} "
+            f"(it has: {', '.join(columns)})"
+        )
 
 
 def read_dataset(path: Path, data: DataParams) -> pd.DataFrame:
@@ -47,12 +63,7 @@ def normalise(frame: pd.DataFrame, data: DataParams, *, source: str = "data") ->
     from integral floats) or str. A regression target is float64. Raises ConfigError.
     """
     frame = frame.rename(columns=str)
-    missing = [name for name in (data.target, *data.features) if name not in frame.columns]
-    if missing:
-        raise ConfigError(
-            f"params.yaml: data: column(s) {', '.join(map(repr, missing))} are not in {source} "
-            f"(it has: {', '.join(frame.columns)})"
-        )
+    check_columns(list(frame.columns), data, source)
     labelled = frame[frame[data.target].notna()].reset_index(drop=True)
     columns: dict[str, pd.Series] = {}
     for name in data.numeric:

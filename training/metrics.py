@@ -27,11 +27,12 @@ def _round(value: float) -> float:
 
 def classification_metrics(y_true: np.ndarray, proba: np.ndarray, classes: list[Label]) -> dict[str, Any]:
     """Accuracy, macro F1, log loss, per-class precision/recall/support and the majority baseline."""
-    labels = np.asarray(classes, dtype=object)
-    truth = np.asarray(y_true, dtype=object)
+    # Plain numpy dtypes (int64, bool, str): scikit-learn cannot type an object array of ints.
+    labels = np.asarray(classes)
+    truth = np.asarray(list(y_true))
     predicted = labels[proba.argmax(axis=1)]
     precision, recall, _, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
-    majority_class, majority_count = Counter(truth.tolist()).most_common(1)[0]
+    majority_class, majority_count = Counter(list(y_true)).most_common(1)[0]
     return {
         "accuracy": _round(accuracy_score(truth, predicted)),
         "macro_f1": _round(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0)),
@@ -72,7 +73,7 @@ def precision_recall_curves(
 ) -> dict[str, list[dict[str, float]]]:
     """One-vs-rest precision-recall curve per class, as rows DVC's linear template draws."""
     curves = {}
-    truth = np.asarray(y_true, dtype=object)
+    truth = np.asarray(list(y_true))
     for index, label in enumerate(classes):
         precision, recall, _ = precision_recall_curve(truth == label, proba[:, index])
         curves[label_key(label)] = [

@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from app.bundle import MISSING_CATEGORY
-from training.errors import ConfigError
+from training.errors import ConfigError, missing_file
 from training.estimators import build_estimator, check_task, scales_numeric
 from training.params import DataParams, TrainParams
 
@@ -64,8 +64,7 @@ def load_pretrained(path: Path, train: pd.DataFrame, data: DataParams) -> Any:
     """
     where = f"params.yaml: train.pretrained: {path}"
     if not path.is_file():
-        hint = f"; run `dvc pull {path}.dvc`" if Path(f"{path}.dvc").is_file() else ""
-        raise ConfigError(f"{where} does not exist{hint}")
+        raise missing_file("train.pretrained", path)
     try:
         model = joblib.load(path)  # the user's own file, named in params.yaml (see the README)
     except Exception as exc:  # unpickling raises whatever the pickled code raises

@@ -118,20 +118,21 @@ class Params(_Section):
 
 def load_params(path: Path) -> Params:
     """Parse a params file; raises ConfigError with one line naming the file and the key."""
+    source = path.name if path.name == PARAMS_FILE else str(path)
     try:
         raw = yaml.safe_load(path.read_text())
     except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
+        raise ConfigError(f"{source}: file not found") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from exc
-    return parse_params(raw, source=path.name if path.name == PARAMS_FILE else str(path))
+        raise ConfigError(f"{source}: not valid YAML{where}: {getattr(exc, 'problem', None) or exc}") from exc
+    return parse_params(raw, source=source)
 
 
 def parse_params(raw: Any, *, source: str = PARAMS_FILE) -> Params:
     if not isinstance(raw, dict):
-        raise ConfigError(f"{source}: expected a mapping of sections, got {type(raw).__name__}")
+        raise ConfigError(f"{source}: expected a mapping of sections, got {_shown(raw)}")
     try:
         params = Params.model_validate({key: value for key, value in raw.items() if key != "raw"})
     except ValidationError as exc:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,24 +9,23 @@ import pytest
 from training.params import DataParams, Params, parse_params
 
 PARAMS = {
-    "data": {"target": "species", "numeric": ["bill_length_mm", "body_mass_g"], "categorical": ["island"]},
-    "prepare": {"seed": 7, "test_size": 0.25},
-    "train": {
-        "seed": 7,
-        "estimator": "logistic_regression",
-        "hyperparameters": {"logistic_regression": {"C": 1.0, "max_iter": 500}},
+    "data": {
+        "path": "data/raw/penguins.csv",
+        "target": "species",
+        "task": "classification",
+        "numeric": ["bill_length_mm", "body_mass_g"],
+        "categorical": ["island"],
     },
-    "evaluate": {"golden_records": 5, "max_macro_f1_drop": 0.02},
+    "prepare": {"seed": 7, "test_size": 0.25},
+    "train": {"seed": 7, "estimator": "sklearn.linear_model.LogisticRegression", "hyperparameters": {"max_iter": 500}},
+    "evaluate": {"golden_records": 5, "gate": {"metric": "macro_f1", "worse_if": "decrease", "tolerance": 0.02}},
 }
 
 
 @pytest.fixture
 def raw_params() -> dict:
     # A fresh deep copy per test, so a test may break one value without touching the others.
-    return {
-        section: {key: (dict(value) if isinstance(value, dict) else value) for key, value in body.items()}
-        for section, body in PARAMS.items()
-    }
+    return copy.deepcopy(PARAMS)
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ def test_help_lists_every_target_with_its_description() -> None:
     output = make(REPOSITORY, "help")
     for target in ("setup-development-pipenv", "train", "test", "serve", "lint", "dvc-remote-local", "metrics"):
         assert f" {target} " in output, target
-    assert "Run the DVC pipeline" in output
+    assert "then run the DVC pipeline" in output
 
 
 def test_train_then_local_remote_round_trip(tmp_path: Path) -> None:

@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from training.metrics import classification_metrics, confusion_rows, precision_recall_curves
+from training.metrics import (
+    classification_metrics,
+    confusion_rows,
+    precision_recall_curves,
+    prediction_rows,
+    regression_metrics,
+)
 
 CLASSES = ["a", "b"]
 Y_TRUE = np.array(["a", "a", "a", "b"], dtype=object)
@@ -34,3 +40,34 @@ def test_precision_recall_curve_runs_from_full_recall_to_full_precision() -> Non
     # At the lowest threshold all four are called "b", one rightly.
     assert curves["b"][0] == {"recall": 1.0, "precision": 0.25}
     assert curves["b"][-1] == {"recall": 0.0, "precision": 1.0}
+
+
+def test_typed_labels_are_keyed_as_json() -> None:
+    scores = classification_metrics(np.array([0, 1, 1, 1], dtype=object), PROBA, [0, 1])
+    assert set(scores["per_class"]) == {"0", "1"}
+    assert scores["baseline"]["majority_class"] == "1"
+
+
+def test_regression_metrics_match_hand_computed_values() -> None:
+    y_true = np.array([1.0, 2.0, 3.0, 4.0])
+    predicted = np.array([1.0, 2.0, 3.0, 6.0])
+    scores = regression_metrics(y_true, predicted, train_mean=2.0)
+    assert scores["rmse"] == 1.0  # sqrt((0 + 0 + 0 + 4) / 4)
+    assert scores["mae"] == 0.5
+    assert scores["r2"] == pytest.approx(1 - 4 / 5, abs=1e-6)
+    # Predicting 2.0 everywhere: errors 1, 0, 1, 2.
+    assert scores["baseline"] == {
+        "prediction": 2.0,
+        "rmse": pytest.approx(np.sqrt(6 / 4), abs=1e-6),
+        "mae": 1.0,
+        "r2": pytest.approx(1 - 6 / 5, abs=1e-6),
+    }
+    assert scores["test_rows"] == 4
+
+
+def test_prediction_rows_carry_the_residual() -> None:
+    rows = prediction_rows(np.array([3.0, 1.0]), np.array([2.5, 1.5]))
+    assert rows == [
+        {"actual": 3.0, "predicted": 2.5, "residual": 0.5},
+        {"actual": 1.0, "predicted": 1.5, "residual": -0.5},
+    ]

@@ -9,16 +9,16 @@ import joblib
 import pytest
 import yaml
 
+from app.bundle import file_digest, read_metadata
 from testkit.processes import VENV_BIN
 from testkit.project import make_project_copy, run
-from training.dataset import read_csv
+from training.dataset import read_dataset
 from training.params import load_params
 
 pytestmark = pytest.mark.slow
 OUTPUTS = (
-    "data/raw/penguins.csv",
-    "data/prepared/train.csv",
-    "data/prepared/test.csv",
+    "data/prepared/train.parquet",
+    "data/prepared/test.parquet",
     "serving/app/model/model.joblib",
     "serving/app/model/onnx/model.onnx",
     "serving/app/model/metadata.json",
@@ -33,7 +33,7 @@ def dvc(project: Path, *args: str) -> str:
 
 def predict_test_split(project: Path) -> list[list[float]]:
     params = load_params(project / "params.yaml")
-    test = read_csv(project / "data/prepared/test.csv", params.data)
+    test = read_dataset(project / "data/prepared/test.parquet", params.data)
     model = joblib.load(project / "serving/app/model/model.joblib")
     return model.predict_proba(test[list(params.data.features)]).tolist()
 
@@ -50,14 +50,15 @@ def test_repro_from_scratch_writes_every_output(trained_project: Path) -> None:
 
 
 def test_metadata_describes_the_model_it_sits_beside(trained_project: Path) -> None:
-    from training.metadata import file_digest
-
     model_dir = trained_project / "serving/app/model"
     metadata = json.loads((model_dir / "metadata.json").read_text())
     assert metadata["artifacts"]["model"]["sha256"] == file_digest(model_dir / "model.joblib")
     assert metadata["model_version"] == metadata["artifacts"]["model"]["sha256"][:12]
     assert metadata["git_commit"] == run(["git", "rev-parse", "HEAD"], trained_project).stdout.strip()
-    assert metadata["data"]["raw_md5"] == file_digest(trained_project / "data/raw/penguins.csv", "md5")
+    assert metadata["data"]["md5"] == file_digest(trained_project / "data/raw/penguins.csv", "md5")
+    assert metadata["task"] == "classification"
+    assert metadata["estimator"] == "sklearn.linear_model.LogisticRegression"
+    assert read_metadata(model_dir).classes == ["Adelie", "Chinstrap", "Gentoo"]
     assert metadata["metrics"] == json.loads((trained_project / "reports/metrics.json").read_text())
     assert metadata["params"] == yaml.safe_load((trained_project / "params.yaml").read_text())
     assert len(metadata["golden_records"]) == 20
@@ -87,7 +88,9 @@ def test_dvc_reads_the_metrics_and_renders_the_plots(trained_project: Path) -> N
     metrics = json.loads(dvc(trained_project, "metrics", "show", "--json"))
     assert metrics[""]["data"]["reports/metrics.json"]["data"]["accuracy"] >= 0.95
     plots = json.loads(dvc(trained_project, "plots", "show", "--json"))
-    assert "errors" not in plots, plots.get("errors")
+    # The regression plots are declared too; a classification run writes only its own.
+    missing = {error["name"] for error in plots.get("errors", [])}
+    assert missing <= {"predicted_vs_actual", "residuals"}, plots.get("errors")
     rendered = plots["data"]
     assert rendered["reports/plots/confusion.json"][0]["type"] == "vega"
     assert any(name.endswith("precision_recall/Gentoo.json") for name in rendered)
@@ -96,7 +99,7 @@ def test_dvc_reads_the_metrics_and_renders_the_plots(trained_project: Path) -> N
 def test_two_runs_from_scratch_give_identical_metrics_and_predictions(trained_project: Path, tmp_path: Path) -> None:
     again = make_project_copy(tmp_path / "again")
     dvc(again, "repro", "--quiet")
-    for same in ("reports/metrics.json", "data/prepared/train.csv", "data/prepared/test.csv"):
+    for same in ("reports/metrics.json", "data/prepared/train.parquet", "data/prepared/test.parquet"):
         assert (again / same).read_bytes() == (trained_project / same).read_bytes(), same
     assert predict_test_split(again) == predict_test_split(trained_project)
     first = json.loads((trained_project / "serving/app/model/metadata.json").read_text())

@@ -6,7 +6,7 @@ import pytest
 from training.dataset import normalise
 from training.errors import ConfigError
 from training.params import Params
-from training.stages.prepare import split
+from training.split import split
 
 
 def test_split_is_stratified_and_disjoint(penguins: pd.DataFrame, params: Params) -> None:
@@ -32,7 +32,7 @@ def test_split_is_seeded(penguins: pd.DataFrame, params: Params) -> None:
 
 def test_a_single_class_is_refused(penguins: pd.DataFrame, params: Params) -> None:
     frame = normalise(penguins[penguins["species"] == "Adelie"], params.data)
-    with pytest.raises(ConfigError, match="target 'species' has 1 class"):
+    with pytest.raises(ConfigError, match=r"data\.target: 'species' has 1 class"):
         split(frame, params.data, params.prepare)
 
 
@@ -40,3 +40,18 @@ def test_a_class_with_one_row_cannot_be_stratified(penguins: pd.DataFrame, param
     frame = normalise(pd.concat([penguins[penguins["species"] != "Chinstrap"], penguins.iloc[[45]]]), params.data)
     with pytest.raises(ConfigError, match="class 'Chinstrap' of 'species' has one row"):
         split(frame, params.data, params.prepare)
+
+
+def test_regression_splits_without_stratifying(penguins: pd.DataFrame, params: Params) -> None:
+    data = params.data.model_copy(update={"task": "regression", "target": "body_mass_g", "numeric": ["bill_length_mm"]})
+    train, test = split(normalise(penguins, data), data, params.prepare)
+    assert (len(train), len(test)) == (45, 15)
+
+
+def test_too_few_rows_are_refused(penguins: pd.DataFrame, params: Params) -> None:
+    frame = normalise(penguins.iloc[[0, 1, 20, 21]], params.data)
+    with pytest.raises(ConfigError) as error:
+        split(frame, params.data, params.prepare)
+    assert str(error.value) == (
+        "params.yaml: prepare.test_size: 4 labelled rows are too few to split at 0.25 (each side needs at least 2 rows)"
+    )
