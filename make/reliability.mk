@@ -2,7 +2,7 @@
 # serving/app/RELIABILITY.md), and the security scan of the code. Included by the root Makefile.
 RELIABILITY_TESTS := serving/app/tests/reliability
 # The project's own code; tests start processes and hold throw-away secrets by design.
-BANDIT_PATHS := training serving/app serving/deployment infrastructure bench testkit $(wildcard cicd)
+BANDIT_PATHS := training examples serving/app serving/deployment infrastructure bench testkit $(wildcard cicd)
 BANDIT_EXCLUDE := */tests/*,*/cdk.out/*,*/node_modules/*
 # Skipped here because ruff's flake8-bandit port (the S rules in make lint) already reviews them, and each
 # exception carries one inline justification there (`# noqa: S310 - ...`) rather than two:

@@ -49,7 +49,8 @@ def check_task(estimator: Any, task: Task, *, name: str) -> None:
 
 def build_estimator(train: TrainParams, task: Task) -> BaseEstimator:
     """An unfitted estimator with the configured hyperparameters and the seed as random_state."""
-    assert train.estimator is not None, "build_estimator needs train.estimator"
+    if train.estimator is None:
+        raise ConfigError("params.yaml: train.estimator: missing; it is needed unless train.pretrained is set")
     cls = import_estimator(train.estimator)
     try:
         estimator = cls()
