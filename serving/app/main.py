@@ -14,6 +14,7 @@ from app.config import Settings
 from app.metrics import Metrics
 from app.middleware.api_key import ApiKeyMiddleware
 from app.middleware.body_limit import BodySizeLimitMiddleware
+from app.middleware.forwarded import ForwardedHeadersMiddleware
 from app.middleware.request_context import RequestContextMiddleware
 from app.predictor.errors import ModelStartupError
 from app.predictor.model import load_predictor
@@ -67,4 +68,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ApiKeyMiddleware, api_key=settings.api_key.get_secret_value(), open_paths=health.PUBLIC_PATHS
         )
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics, routes=app.routes)
+    # Outermost: every layer, the access log included, sees the client the load balancer saw.
+    app.add_middleware(ForwardedHeadersMiddleware, trusted=settings.trusted_proxies)
     return app
