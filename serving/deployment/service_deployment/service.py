@@ -137,6 +137,9 @@ class WebService(Construct):
             "deregistration_delay.timeout_seconds", str(int(deregistration_delay.to_seconds()))
         )
         self.load_balancer.set_attribute("routing.http.drop_invalid_header_fields.enabled", "true")
+        # The service logs the rightmost X-Forwarded-For entry as the client: the balancer must append
+        # the address it saw (its default), never preserve or remove what the caller sent.
+        self.load_balancer.set_attribute("routing.http.xff_header_processing.mode", "append")
         # The pattern makes the service depend on the whole listener construct, target group included;
         # the target group edge duplicates the service's Ref to it, which cfn-lint reports as W3005.
         cfn_service = cast(cdk.CfnResource, self.service.node.default_child)

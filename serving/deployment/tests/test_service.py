@@ -287,6 +287,19 @@ def test_only_the_load_balancer_reaches_the_tasks_so_its_forwarded_headers_are_b
         assert {"Name": "MODEL_SERVICE_FORWARDED_ALLOW_IPS", "Value": "*"} in container["Environment"]
 
 
+def test_the_load_balancer_appends_the_client_address_the_service_logs(default_service, https_service):
+    # The service logs the rightmost X-Forwarded-For entry: the balancer must append it, not pass the caller's on.
+    for synthesized in (default_service, https_service):
+        synthesized.template.has_resource_properties(
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            {
+                "LoadBalancerAttributes": Match.array_with(
+                    [{"Key": "routing.http.xff_header_processing.mode", "Value": "append"}]
+                )
+            },
+        )
+
+
 def _task_definition_id(synthesized) -> str:
     (logical_id,) = synthesized.template.find_resources("AWS::ECS::TaskDefinition")
     return str(logical_id)
