@@ -55,7 +55,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     state = ServiceState(settings=settings, metrics=Metrics(multiprocess_dir=settings.prometheus_multiproc_dir))
-    app = FastAPI(title="Model service", description=DESCRIPTION, version="1", lifespan=lifespan)
+    # No trailing-slash redirects: their Location is built from the Host header, which the caller writes.
+    app = FastAPI(
+        title="Model service", description=DESCRIPTION, version="1", lifespan=lifespan, redirect_slashes=False
+    )
     app.state.service = state
     for module in (health, predict, model, metrics):
         app.include_router(module.router)

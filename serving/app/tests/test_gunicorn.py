@@ -99,6 +99,13 @@ def test_behind_the_load_balancer_the_client_is_the_address_it_appended(model_di
     assert two_headers["client"] == "198.51.100.9"
 
 
+def test_the_host_header_is_never_echoed_in_a_redirect(module_service: GunicornProcess) -> None:
+    response = httpx.get(f"{module_service.base_url}/health/", headers={"Host": "evil.example"})
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+    assert "location" not in response.headers
+
+
 def test_metrics_add_up_over_both_workers(module_service: GunicornProcess) -> None:
     sent = 40
     # Other tests share this server: count from here.
