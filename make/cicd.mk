@@ -53,10 +53,11 @@ pr-report: $(SYNCED)
 metric-gate: $(SYNCED)
 	python -m cicd.metric_gate --base "$${BASE:?set BASE=<git revision>}"
 
-## Create or update the report comment on pull request PR=<number> (GITHUB_TOKEN, GITHUB_REPOSITORY)
+## Create or update the report comment on pull request PR=<number> (GITHUB_TOKEN; PR_COMMENT_AUTHOR: who the token acts as)
 pr-comment: $(SYNCED)
 	python -m cicd.pr_comment --repository "$${GITHUB_REPOSITORY:?set GITHUB_REPOSITORY=owner/name}" \
-		--pull-request "$${PR:?set PR=<number>}" --body-file "$(PR_REPORT)"
+		--pull-request "$${PR:?set PR=<number>}" --body-file "$(PR_REPORT)" \
+		$${PR_COMMENT_AUTHOR:+--author "$$PR_COMMENT_AUTHOR"}
 
 ## Commit dvc.lock and reports/ and push them to BRANCH=<pull request branch> (GITHUB_TOKEN; marked [skip-train])
 commit-back: $(SYNCED)

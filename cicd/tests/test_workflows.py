@@ -130,6 +130,12 @@ def test_the_loop_guard_decides_before_the_training_job_starts() -> None:
     assert step["env"]["HEAD_REPOSITORY"] == "${{ github.event.pull_request.head.repo.full_name }}"
 
 
+def test_the_report_comment_is_looked_for_under_the_identity_its_token_acts_as() -> None:
+    step = steps("train.yml", "train")[index_of("train.yml", "train", "pr-comment")]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert step["env"]["PR_COMMENT_AUTHOR"] == "github-actions[bot]"
+
+
 def test_the_training_job_publishes_only_when_allowed_and_always_trains_tests_and_gates() -> None:
     job = workflow("train.yml")["jobs"]["train"]
     assert job["permissions"] == {"contents": "write", "pull-requests": "write", "id-token": "write"}
