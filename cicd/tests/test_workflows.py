@@ -126,8 +126,11 @@ def test_the_loop_guard_decides_before_the_training_job_starts() -> None:
     guard = workflow("train.yml")["jobs"]["guard"]
     assert guard["outputs"] == {"train": "${{ steps.guard.outputs.train }}"}
     assert guard["permissions"] == {"contents": "read"}
-    step = steps("train.yml", "guard")[index_of("train.yml", "guard", "train-guard")]
-    assert step["env"]["HEAD_REPOSITORY"] == "${{ github.event.pull_request.head.repo.full_name }}"
+    for job in ("guard", "train"):
+        step = steps("train.yml", job)[index_of("train.yml", job, "train-guard")]
+        assert step["env"]["HEAD_REPOSITORY"] == "${{ github.event.pull_request.head.repo.full_name }}"
+        # Set by an administrator, unlike a commit message: only this actor's [skip-train] is honoured.
+        assert step["env"]["TRAIN_PUSH_ACTOR"] == "${{ vars.TRAIN_PUSH_ACTOR }}"
 
 
 def test_the_report_comment_is_looked_for_under_the_identity_its_token_acts_as() -> None:
