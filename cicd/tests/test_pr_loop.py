@@ -137,18 +137,20 @@ def test_the_commit_back_lands_on_the_branch_and_does_not_train_again(loop: Loop
     changed = run(["git", "diff", "--name-only", loop.head, BRANCH], loop.origin).stdout.split()
     assert changed == ["dvc.lock", "reports/metrics.json", *sorted(c for c in changed if c.startswith("reports/plots"))]
 
-    # The workflow's next run, on the bot's commit, is skipped by the loop guard.
+    # The workflow's next run, on the bot's commit pushed with TRAIN_PUSH_TOKEN, is skipped by the loop guard.
     run(["git", "fetch", "--quiet", "origin", BRANCH], loop.ci)
     run(["git", "checkout", "--quiet", "--detach", "FETCH_HEAD"], loop.ci)
-    outputs = tmp_path / "outputs"
     guard_env = {
         **loop.env,
         "HEAD_REPOSITORY": "owner/name",
         "GITHUB_REPOSITORY": "owner/name",
-        "GITHUB_OUTPUT": str(outputs),
+        "TRAIN_PUSH_ACTOR": "penguins-train[bot]",
     }
-    make(loop.ci, guard_env, "train-guard")
-    assert outputs.read_text() == "train=false\npublish=false\n"
+    for actor, decided in (("penguins-train[bot]", "false"), ("mallory", "true")):
+        # Had a person pushed a commit with the same message, it would train: anyone can write the marker.
+        outputs = tmp_path / f"outputs-{actor}"
+        make(loop.ci, {**guard_env, "GITHUB_ACTOR": actor, "GITHUB_OUTPUT": str(outputs)}, "train-guard")
+        assert outputs.read_text() == f"train={decided}\npublish={decided}\n", actor
 
 
 def smoke_test(url: str, metadata: Path, env: dict[str, str]) -> str:

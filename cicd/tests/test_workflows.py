@@ -126,8 +126,17 @@ def test_the_loop_guard_decides_before_the_training_job_starts() -> None:
     guard = workflow("train.yml")["jobs"]["guard"]
     assert guard["outputs"] == {"train": "${{ steps.guard.outputs.train }}"}
     assert guard["permissions"] == {"contents": "read"}
-    step = steps("train.yml", "guard")[index_of("train.yml", "guard", "train-guard")]
-    assert step["env"]["HEAD_REPOSITORY"] == "${{ github.event.pull_request.head.repo.full_name }}"
+    for job in ("guard", "train"):
+        step = steps("train.yml", job)[index_of("train.yml", job, "train-guard")]
+        assert step["env"]["HEAD_REPOSITORY"] == "${{ github.event.pull_request.head.repo.full_name }}"
+        # Set by an administrator, unlike a commit message: only this actor's [skip-train] is honoured.
+        assert step["env"]["TRAIN_PUSH_ACTOR"] == "${{ vars.TRAIN_PUSH_ACTOR }}"
+
+
+def test_the_report_comment_is_looked_for_under_the_identity_its_token_acts_as() -> None:
+    step = steps("train.yml", "train")[index_of("train.yml", "train", "pr-comment")]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert step["env"]["PR_COMMENT_AUTHOR"] == "github-actions[bot]"
 
 
 def test_the_training_job_publishes_only_when_allowed_and_always_trains_tests_and_gates() -> None:

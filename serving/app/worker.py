@@ -58,9 +58,12 @@ class DrainingServer(Server):
 
 
 class Worker(UvicornWorker):  # type: ignore[misc]  # uvicorn_worker ships no type hints
-    """uvicorn's worker on our HTTP protocol (header limits, a linger on shutdown) and DrainingServer."""
+    """uvicorn's worker on our HTTP protocol (header limits, a linger on shutdown) and DrainingServer,
+    without uvicorn's proxy headers."""
 
-    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": HttpProtocol}
+    # uvicorn's proxy headers off: with every peer trusted it logs the leftmost X-Forwarded-For entry,
+    # which the caller wrote. ForwardedHeadersMiddleware (in create_app) reads those headers instead.
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": HttpProtocol, "proxy_headers": False}
 
     async def _serve(self) -> None:
         # UvicornWorker._serve, with DrainingServer in place of uvicorn's Server.

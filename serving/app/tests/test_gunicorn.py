@@ -80,6 +80,32 @@ def test_forwarded_headers_from_an_untrusted_peer_are_ignored(model_dir: Path, t
     assert access["client"] == "127.0.0.1"
 
 
+def test_behind_the_load_balancer_the_client_is_the_address_it_appended(model_dir: Path, tmp_path: Path) -> None:
+    # The ECS setting: any peer is the balancer. The caller wrote the left entries, the balancer the last.
+    with gunicorn(model_dir, tmp_path / "gunicorn.log", MODEL_SERVICE_FORWARDED_ALLOW_IPS="*") as process:
+        one_header = access_line(process, "forwarded-3", **{"X-Forwarded-For": "203.0.113.7, 198.51.100.9"})
+        httpx.get(
+            f"{process.base_url}/livez",
+            headers=[
+                ("X-Request-ID", "forwarded-4"),
+                ("X-Forwarded-For", "203.0.113.7"),
+                ("X-Forwarded-For", "198.51.100.9"),
+            ],
+        )
+        lines = process.wait_for_log_lines(lambda line: line.get("request_id") == "forwarded-4")
+
+    assert one_header["client"] == "198.51.100.9"
+    [two_headers] = [line for line in lines if line.get("request_id") == "forwarded-4"]
+    assert two_headers["client"] == "198.51.100.9"
+
+
+def test_the_host_header_is_never_echoed_in_a_redirect(module_service: GunicornProcess) -> None:
+    response = httpx.get(f"{module_service.base_url}/health/", headers={"Host": "evil.example"})
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+    assert "location" not in response.headers
+
+
 def test_metrics_add_up_over_both_workers(module_service: GunicornProcess) -> None:
     sent = 40
     # Other tests share this server: count from here.
