@@ -10,8 +10,18 @@ from pathlib import Path
 from testkit.processes import VENV_BIN
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-# What a from-scratch `dvc repro` needs: the pipeline, its params and code, the DVC config.
-PIPELINE_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", ".dvc/config", ".gitignore")
+# What a from-scratch `dvc repro` needs: the pipeline, its params, data and code, the DVC config.
+PIPELINE_FILES = (
+    "dvc.yaml",
+    "params.yaml",
+    ".dvcignore",
+    ".dvc/config",
+    ".gitignore",
+    "data/raw/penguins.csv",
+    # The train stage depends on the folder of pretrained Pipelines; every stage on the bundle contract.
+    "models/README.md",
+    "serving/app/bundle.py",
+)
 PIPELINE_TREES = ("training",)
 
 
