@@ -50,7 +50,7 @@ pr-report: $(SYNCED)
 	@cat "$(PR_REPORT)"
 	@if [ -n "$${GITHUB_STEP_SUMMARY:-}" ]; then cat "$(PR_REPORT)" >> "$$GITHUB_STEP_SUMMARY"; fi
 
-## Fail when macro F1 dropped against BASE=<git revision> by more than params.yaml evaluate.max_macro_f1_drop
+## Fail when the metric of params.yaml evaluate.gate got worse against BASE=<git revision> than the base's gate allows
 metric-gate: $(SYNCED)
 	python -m cicd.metric_gate --base "$${BASE:?set BASE=<git revision>}"
 
