@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
-import time
 from pathlib import Path
 
 import httpx
@@ -13,6 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.predictor.golden import TOLERANCE
+from app.tests.reliability.clients import HeldRequest
 from app.tests.servers import GunicornProcess, gunicorn
 
 pytestmark = pytest.mark.slow
@@ -133,32 +132,22 @@ def livez_count(text: str) -> float:
 def test_sigterm_lets_an_in_flight_request_finish_then_exits_cleanly(
     model_dir: Path, tmp_path: Path, example: dict
 ) -> None:
-    body = json.dumps(example).encode()
-    head = (
-        f"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode()
     with gunicorn(model_dir, tmp_path / "gunicorn.log", MODEL_SERVICE_WORKERS="1") as server:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
-            # The headers and half the body: the request is in flight when SIGTERM arrives.
-            conn.sendall(head + body[: len(body) // 2])
-            time.sleep(0.3)
+        request = HeldRequest(server.port, "/predict", json.dumps(example).encode(), timeout=20)
+        try:
+            # A worker is reading the body, half of which is sent: the request is in flight when SIGTERM arrives.
+            request.wait_in_flight()
             server.running().send_signal(signal.SIGTERM)
             server.wait_for_log("Shutting down")
-            conn.sendall(body[len(body) // 2 :])
-            response = receive_all(conn)
+            response = request.finish()
+        finally:
+            request.close()
 
         assert response.startswith(b"HTTP/1.1 200 ")
         assert json.loads(response.partition(b"\r\n\r\n")[2])["label"]
         assert server.wait_exit(timeout=30) == 0
         assert "Traceback" not in server.log()
         assert server.log_lines()[-1]["message"] == "Shutting down: Master"
-
-
-def receive_all(conn: socket.socket) -> bytes:
-    chunks = []
-    while chunk := conn.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def test_a_tampered_model_stops_gunicorn_before_any_worker_with_one_line(model_copy: Path, tmp_path: Path) -> None:
