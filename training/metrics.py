@@ -27,8 +27,10 @@ def _round(value: float) -> float:
 
 def classification_metrics(y_true: np.ndarray, proba: np.ndarray, classes: list[Label]) -> dict[str, Any]:
     """Accuracy, macro F1, log loss, per-class precision/recall/support and the majority baseline."""
-    labels = np.asarray(classes, dtype=object)
-    truth = np.asarray(y_true, dtype=object)
+    # Arrays of the labels' own dtype (int64, bool, str): scikit-learn calls an object array of
+    # numbers an "unknown" target type and refuses it.
+    labels = np.array(classes)
+    truth = np.array(list(y_true))
     predicted = labels[proba.argmax(axis=1)]
     precision, recall, _, support = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
     majority_class, majority_count = Counter(truth.tolist()).most_common(1)[0]
