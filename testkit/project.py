@@ -10,8 +10,19 @@ from pathlib import Path
 from testkit.processes import VENV_BIN
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-# What a from-scratch `dvc repro` needs: the pipeline, its params and code, the DVC config.
-PIPELINE_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", ".dvc/config", ".gitignore")
+# What a from-scratch `dvc repro` needs: the pipeline, its params, code and data, the DVC config,
+# the bundle contract (serving/app/bundle.py) and the folder of pretrained Pipelines.
+PIPELINE_FILES = (
+    "dvc.yaml",
+    "params.yaml",
+    ".dvcignore",
+    ".dvc/config",
+    ".gitignore",
+    "data/.gitignore",
+    "data/raw/penguins.csv",
+    "serving/app/bundle.py",
+    "models/README.md",
+)
 PIPELINE_TREES = ("training",)
 
 
