@@ -12,7 +12,7 @@ from app.bundle import GOLDEN_PROBABILITY_TOLERANCE, GoldenRecord, write_metadat
 from cicd import smoke_test
 from cicd.errors import CicdError
 from cicd.smoke_test import Expected, ServiceNotHealthyError, load_expected, wait_healthy
-from testkit.bundles import example_metadata
+from testkit.bundles import BUNDLES, example_metadata, train_bundle
 
 GOLDEN = (
     GoldenRecord(record={"x": 1.0}, label="Gentoo", probabilities={"Adelie": 0.01, "Gentoo": 0.99}),
@@ -236,4 +236,21 @@ def test_an_unreachable_service_fails_with_one_clear_line(tmp_path: Path, capsys
     out = capsys.readouterr().out
     assert out.startswith(
         f"smoke test failed: {url}: GET /health did not answer 200 within 0.2 s; last error ConnectError"
+    )
+
+
+@pytest.mark.slow
+def test_a_served_regression_bundle_passes_within_its_own_tolerance(
+    tmp_path: Path, serve: Callable[..., Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = train_bundle(BUNDLES["diabetes-ridge"], tmp_path / "project")
+    tolerance = bundle.metadata.golden_tolerance()
+
+    with serve(bundle.model_dir) as url:
+        status = smoke_test.main(["--url", url, "--model-dir", str(bundle.model_dir), "--github-output", ""])
+
+    assert (status, capsys.readouterr().out) == (
+        0,
+        f"smoke test passed: {url} serves model {bundle.metadata.model_version}; 10 golden records matched via "
+        f"/predict and /predict/batch within {tolerance:g}\n",
     )
