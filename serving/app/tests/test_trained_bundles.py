@@ -105,6 +105,8 @@ def test_model_names_the_task_and_its_classes_or_target_statistics(served: Serve
         assert "classes" not in body
     else:
         assert body["classes"] == metadata.classes
+        # == takes 1 for True: the JSON types must be the trained ones too.
+        assert [type(label) for label in body["classes"]] == [type(label) for label in metadata.classes or []]
         assert "target_statistics" not in body
 
 
