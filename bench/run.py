@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.bundle import BundleMetadata, read_metadata
 from bench.load import LoadResult, median, median_result, run_load
 from bench.report import render_markdown
 from testkit.processes import VENV_BIN, stop
@@ -119,8 +120,8 @@ def worker_rss_mb(master_pid: int) -> list[float]:
     return [round(child.memory_info().rss / 2**20, 1) for child in psutil.Process(master_pid).children()]
 
 
-def write_bodies(folder: Path, metadata: dict[str, Any], batch_size: int) -> tuple[Path, Path]:
-    records = [golden["record"] for golden in metadata["golden_records"]]
+def write_bodies(folder: Path, metadata: BundleMetadata, batch_size: int) -> tuple[Path, Path]:
+    records = [golden.record for golden in metadata.golden_records]
     single, batch = folder / "single.json", folder / "batch.json"
     single.write_text(json.dumps(records[0]))
     batch.write_text(json.dumps({"records": [records[i % len(records)] for i in range(batch_size)]}))
@@ -180,13 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("--quick", action="store_true", help="tiny request counts: checks the harness, not the service")
     args = cli.parse_args(argv)
     profile = QUICK if args.quick else FULL
-    metadata = json.loads((args.model_dir / "metadata.json").read_text())
+    metadata = read_metadata(args.model_dir)
     with tempfile.TemporaryDirectory() as scratch:
         bodies = write_bodies(Path(scratch), metadata, profile.batch_size)
         backends = {name: measure_backend(name, args.model_dir, bodies, profile) for name in args.backends}
     results = {
         "machine": machine(),
-        "model_version": metadata["model_version"],
+        "model_version": metadata.model_version,
         "repeats": profile.repeats,
         "backends": backends,
     }

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.bundle import BundleError, read_metadata
 from cicd import _dvc
 from cicd.errors import CicdError
 from cicd.metric_gate import DECIMALS, PARAMS_FILE, TASK_PARAM, Verdict, gate, number
@@ -28,7 +29,7 @@ PLOTS_DIR = Path("reports/plots")
 # The evaluate stage's plot data for each task: what the report summarises.
 CONFUSION_FILE, PREDICTIONS_FILE = "confusion.json", "predictions.json"
 RESIDUAL_QUANTILES = (("5%", 1), ("25%", 5), ("median", 10), ("75%", 15), ("95%", 19))
-METADATA_FILE = Path("serving/app/model/metadata.json")
+MODEL_DIR = Path("serving/app/model")
 MISSING = "—"
 
 
@@ -174,12 +175,12 @@ def render_test_split(params: _dvc.Diff, plots: Path) -> str:
     return render_confusion(read_confusion(plots / CONFUSION_FILE))
 
 
-def read_model_version(path: Path) -> str | None:
+def read_model_version(model_dir: Path) -> str | None:
+    """The bundle's model version; None when there is no readable bundle (the report says "The model")."""
     try:
-        version = json.loads(path.read_text()).get("model_version")
-    except (FileNotFoundError, json.JSONDecodeError, AttributeError):
+        return read_metadata(model_dir).model_version
+    except BundleError:
         return None
-    return str(version) if version else None
 
 
 def head_commit(cwd: Path) -> str:
@@ -198,11 +199,11 @@ def describe_base(base: str, name: str | None) -> str:
     return f"`{name}` ({revision})" if name and name != base else revision
 
 
-def build_report(*, base: str, base_name: str | None, cwd: Path, plots: Path, metadata: Path) -> tuple[str, Verdict]:
+def build_report(*, base: str, base_name: str | None, cwd: Path, plots: Path, model_dir: Path) -> tuple[str, Verdict]:
     metrics, params = _dvc.metrics_diff(base, cwd), _dvc.params_diff(base, cwd)
     verdict = gate(metrics, params)
     context = Context(
-        base=describe_base(base, base_name), head=head_commit(cwd), model_version=read_model_version(cwd / metadata)
+        base=describe_base(base, base_name), head=head_commit(cwd), model_version=read_model_version(cwd / model_dir)
     )
     report = render_report(
         metrics=metrics,
@@ -220,12 +221,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base-name", help="how to call the base in the report, e.g. the branch name")
     parser.add_argument("--cwd", type=Path, default=Path(), help="the project folder")
     parser.add_argument("--plots", type=Path, default=PLOTS_DIR, help="the evaluate stage's plot data")
-    parser.add_argument("--metadata", type=Path, default=METADATA_FILE, help="the model metadata (for its version)")
+    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR, help="the model bundle (for its version)")
     parser.add_argument("--out", type=Path, help="write the report here instead of to stdout")
     args = parser.parse_args(argv)
     try:
         report, _ = build_report(
-            base=args.base, base_name=args.base_name, cwd=args.cwd, plots=args.plots, metadata=args.metadata
+            base=args.base, base_name=args.base_name, cwd=args.cwd, plots=args.plots, model_dir=args.model_dir
         )
     except CicdError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -153,8 +153,8 @@ def test_the_commit_back_lands_on_the_branch_and_does_not_train_again(loop: Loop
         assert outputs.read_text() == f"train={decided}\npublish={decided}\n", actor
 
 
-def smoke_test(url: str, metadata: Path, env: dict[str, str]) -> str:
-    command = [str(VENV_BIN / "python"), "-m", "cicd.smoke_test", "--url", url, "--metadata", str(metadata)]
+def smoke_test(url: str, model_dir: Path, env: dict[str, str]) -> str:
+    command = [str(VENV_BIN / "python"), "-m", "cicd.smoke_test", "--url", url, "--model-dir", str(model_dir)]
     result = run(command, REPOSITORY, env={**env, "SMOKE_TEST_API_KEY": API_KEY}, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     return result.stdout
@@ -168,7 +168,7 @@ def test_a_fresh_clone_pulls_the_new_model_and_the_service_replays_its_golden_re
     make(fresh, loop.env, "dvc-pull")
     assert "Data and pipelines are up to date." in run([str(VENV_BIN / "dvc"), "status"], fresh).stdout
     pulled = read_metadata(fresh / MODEL_DIR)
-    assert pulled.params["train"]["hyperparameters"]["C"] == 0.05
+    assert pulled.hyperparameters["C"] == 0.05
     base = read_metadata(trained_project / MODEL_DIR)
     assert base.model_version != pulled.model_version
 
@@ -176,7 +176,7 @@ def test_a_fresh_clone_pulls_the_new_model_and_the_service_replays_its_golden_re
         passed = make(fresh, {**loop.env, "SMOKE_TEST_API_KEY": API_KEY}, "smoke-test", f"URL={url}")
         assert passed.strip().endswith(
             f"smoke test passed: {url} serves model {pulled.model_version}; 20 golden records matched via "
-            "/predict and /predict/batch within 0.0001"
+            "/predict and /predict/batch within 1e-05"
         )
 
         without_key = make(fresh, loop.env, "smoke-test", f"URL={url}", check=False)
@@ -184,16 +184,14 @@ def test_a_fresh_clone_pulls_the_new_model_and_the_service_replays_its_golden_re
         assert "  golden record 0: POST /predict answered 401: " in without_key
 
         # The base branch's model, expected of a service that serves the pull request's.
-        assert smoke_test(url, trained_project / MODEL_DIR / "metadata.json", loop.env) == (
+        assert smoke_test(url, trained_project / MODEL_DIR, loop.env) == (
             f"smoke test failed: {url}: 1 problem(s)\n"
             f"  GET /health: the service serves model {pulled.model_version}, "
             f"the metadata describes {base.model_version}\n"
         )
         # Even under the right version, the base model's golden records do not come back.
-        relabelled = write_metadata(
-            tmp_path / "relabelled", base.model_copy(update={"model_version": pulled.model_version})
-        )
-        lines = smoke_test(url, relabelled, loop.env).splitlines()
+        write_metadata(tmp_path / "relabelled", base.model_copy(update={"model_version": pulled.model_version}))
+        lines = smoke_test(url, tmp_path / "relabelled", loop.env).splitlines()
         assert lines[0] == f"smoke test failed: {url}: {len(lines) - 1} problem(s)"
         assert lines[1].startswith("  golden record 0 via /predict: probabilities differ by up to ")
         assert any(line.startswith("  golden record 19 via /predict/batch: ") for line in lines)

@@ -22,7 +22,7 @@ from app.state import ServiceState
 
 logger = logging.getLogger(__name__)
 
-DESCRIPTION = """Predicts the class of one record or a batch with the trained model.
+DESCRIPTION = """Predicts the class or the value of one record or a batch with the trained model.
 
 Request fields are generated from the model's feature schema. `GET /model` describes the model
 and its lineage.

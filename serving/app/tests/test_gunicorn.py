@@ -10,40 +10,40 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.predictor.golden import TOLERANCE
+from app.bundle import GOLDEN_PROBABILITY_TOLERANCE, BundleMetadata
 from app.tests.reliability.clients import HeldRequest
 from app.tests.servers import GunicornProcess, gunicorn
 
 pytestmark = pytest.mark.slow
 
 
-def test_health_reports_the_model_version(module_service: GunicornProcess, metadata: dict) -> None:
+def test_health_reports_the_model_version(module_service: GunicornProcess, metadata: BundleMetadata) -> None:
     response = httpx.get(f"{module_service.base_url}/health")
 
     assert (response.status_code, response.json()) == (
         200,
-        {"status": "ok", "model_version": metadata["model_version"]},
+        {"status": "ok", "model_version": metadata.model_version},
     )
 
 
-def test_a_prediction_matches_the_golden_record(module_service: GunicornProcess, metadata: dict) -> None:
-    golden = metadata["golden_records"][0]
+def test_a_prediction_matches_the_golden_record(module_service: GunicornProcess, metadata: BundleMetadata) -> None:
+    golden = metadata.golden_records[0]
 
-    response = httpx.post(f"{module_service.base_url}/predict", json=golden["record"])
+    response = httpx.post(f"{module_service.base_url}/predict", json=golden.record)
 
     assert response.status_code == 200
-    assert response.json()["label"] == golden["label"]
-    assert response.json()["probabilities"] == pytest.approx(golden["probabilities"], abs=TOLERANCE)
+    assert response.json()["label"] == golden.label
+    assert response.json()["probabilities"] == pytest.approx(golden.probabilities, abs=GOLDEN_PROBABILITY_TOLERANCE)
 
 
-def test_a_batch_comes_back_in_order(module_service: GunicornProcess, metadata: dict) -> None:
-    golden = metadata["golden_records"]
+def test_a_batch_comes_back_in_order(module_service: GunicornProcess, metadata: BundleMetadata) -> None:
+    golden = metadata.golden_records
 
-    records = [g["record"] for g in golden]
+    records = [g.record for g in golden]
     response = httpx.post(f"{module_service.base_url}/predict/batch", json={"records": records})
 
     assert response.status_code == 200
-    assert [p["label"] for p in response.json()["predictions"]] == [g["label"] for g in golden]
+    assert [p["label"] for p in response.json()["predictions"]] == [g.label for g in golden]
 
 
 def test_every_log_line_is_json_and_access_lines_carry_the_request_id(
