@@ -81,3 +81,24 @@ def test_only_non_tree_models_scale_numeric_features_by_default() -> None:
     assert not scales_numeric(HistGradientBoostingClassifier(), "auto")
     assert scales_numeric(RandomForestRegressor(), True)
     assert not scales_numeric(Ridge(), False)
+
+
+def test_training_imports_only_public_scikit_learn_modules() -> None:
+    # Private modules (sklearn.utils._param_validation, ...) change without notice between releases.
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[1]
+    private = []
+    for path in package.rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+            private += [
+                f"{path.name}: {name}"
+                for name in names
+                if name.split(".")[0] == "sklearn" and any(part.startswith("_") for part in name.split("."))
+            ]
+    assert private == []
