@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 # Where the stages write the bundle in a project (dvc.yaml's outputs).
 MODEL_DIR = "serving/app/model"
+PRETRAINED_FILE = "models/pipeline.joblib"
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,9 @@ class BundleSpec:
     # The suffix chooses the format: .csv or .parquet.
     data_file: str = "data/raw/data.csv"
     golden_records: int = 10
+    # A Pipeline fitted outside the project on the data: written to models/ and named by
+    # train.pretrained instead of estimator (which then names its final step, as the bundle will).
+    pretrained: Callable[[pd.DataFrame], Any] | None = None
 
     def params(self) -> dict[str, Any]:
         return {
@@ -68,7 +72,11 @@ class BundleSpec:
                 "categorical": list(self.categorical),
             },
             "prepare": {"seed": 0, "test_size": 0.25},
-            "train": {"seed": 0, "estimator": self.estimator, "hyperparameters": dict(self.hyperparameters)},
+            "train": (
+                {"seed": 0, "pretrained": PRETRAINED_FILE}
+                if self.pretrained is not None
+                else {"seed": 0, "estimator": self.estimator, "hyperparameters": dict(self.hyperparameters)}
+            ),
             "evaluate": {"golden_records": self.golden_records},
         }
 
@@ -85,7 +93,12 @@ def train_bundle(spec: BundleSpec, destination: Path) -> TrainedBundle:
     """A project at `destination` with `spec`'s params and data, after every training stage."""
     project = make_project_copy(destination)
     (project / "params.yaml").write_text(yaml.safe_dump(spec.params(), sort_keys=False, allow_unicode=True))
-    write_table(spec.data(), project / spec.data_file)
+    data = spec.data()
+    write_table(data, project / spec.data_file)
+    if spec.pretrained is not None:
+        import joblib
+
+        joblib.dump(spec.pretrained(data), project / PRETRAINED_FILE)
     run_stages(project)
     model_dir = project / MODEL_DIR
     return TrainedBundle(spec=spec, project=project, model_dir=model_dir, metadata=read_metadata(model_dir))
@@ -166,6 +179,17 @@ IRIS_TARGET = "Art"
 IRIS_LABELS = ("setosa (Küste)", "versicolor", "virginica")
 DIABETES_NUMERIC = ("age", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6")
 
+
+def fitted_elsewhere(frame: pd.DataFrame) -> Any:
+    """A Pipeline with its own preprocessing, fitted on every row, as a colleague would hand it over."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    features = frame[list(BREAST_CANCER_FEATURES)]
+    return make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=1000)).fit(features, frame["benign"])
+
+
 BUNDLES = {
     "diabetes-ridge": BundleSpec(
         name="diabetes-ridge",
@@ -195,6 +219,16 @@ BUNDLES = {
         numeric=BREAST_CANCER_FEATURES,
         estimator="sklearn.linear_model.LogisticRegression",
         hyperparameters={"max_iter": 1000},
+    ),
+    "breast-cancer-pretrained": BundleSpec(
+        name="breast-cancer-pretrained",
+        task="classification",
+        data=breast_cancer,
+        target="benign",
+        numeric=BREAST_CANCER_FEATURES,
+        estimator="sklearn.linear_model.LogisticRegression",
+        hyperparameters={"C": 0.5, "max_iter": 1000},
+        pretrained=fitted_elsewhere,
     ),
     "iris-awkward-names": BundleSpec(
         name="iris-awkward-names",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from dataclasses import dataclass
@@ -99,7 +100,20 @@ def estimator_description(model: Any, params: Params) -> tuple[str, dict[str, An
         return params.train.estimator, dict(params.train.hyperparameters)
     final = model.steps[-1][1] if hasattr(model, "steps") else model
     settings = {name: _json_safe(value) for name, value in final.get_params(deep=False).items()}
-    return f"{type(final).__module__}.{type(final).__qualname__}", settings
+    return public_path(type(final)), settings
+
+
+def public_path(cls: type) -> str:
+    """The shortest import path that names the class: sklearn.linear_model.LogisticRegression, not ._logistic."""
+    parts = cls.__module__.split(".")
+    for end in range(1, len(parts) + 1):
+        module = ".".join(parts[:end])
+        try:
+            if getattr(importlib.import_module(module), cls.__qualname__, None) is cls:
+                return f"{module}.{cls.__qualname__}"
+        except ImportError:
+            continue
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _json_safe(value: Any) -> Any:

@@ -97,6 +97,8 @@ def test_model_names_the_task_and_its_classes_or_target_statistics(served: Serve
     metadata, spec = served.metadata, served.bundle.spec
 
     assert (body["task"], body["target"], body["estimator"]) == (spec.task, spec.target, spec.estimator)
+    assert body["pretrained"] is (spec.pretrained is not None)
+    assert {key: body["hyperparameters"][key] for key in spec.hyperparameters} == spec.hyperparameters
     assert [feature["name"] for feature in body["features"]] == [*spec.numeric, *spec.categorical]
     # Training proved ONNX parity for each of these, so auto serves it.
     assert body["backend"] == "onnx"
