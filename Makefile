@@ -64,7 +64,12 @@ lint: $(SYNCED) lint-workflows lint-docker lint-cfn lint-security
 
 ## Run every test (sets up the environment, the load generator and the model first if needed)
 test: $(SYNCED) train hey
-	pytest
+	$(MAKE) --no-print-directory test-fast
+	pytest -m slow
+
+## The inner loop: every test not marked slow (no servers, no DVC runs, no training; run `make train` once first)
+test-fast: $(SYNCED)
+	pytest -m "not slow"
 
 ## List the targets with their descriptions
 help:
@@ -72,4 +77,4 @@ help:
 
 -include make/*.mk
 
-.PHONY: setup-development-pipenv lock train metrics dvc-remote-local lint test help
+.PHONY: setup-development-pipenv lock train metrics dvc-remote-local lint test test-fast help
