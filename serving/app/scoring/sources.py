@@ -7,7 +7,6 @@ flat whatever the input size: about one Parquet row group, or one CSV block, plu
 
 from __future__ import annotations
 
-import io
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from app.scoring.csv_lines import CSV_PARSE, CountingStream, csv_header, line_start
 from app.scoring.errors import ScoringError
 from app.scoring.formats import Format, format_of, is_hidden
 from app.scoring.plan import ByteRange, RowGroup, Unit, split_bytes, split_row_groups
@@ -26,10 +26,6 @@ from app.scoring.uris import Location, first_line
 CSV_BLOCK_BYTES = 1 << 20
 # A CSV range is fetched this many bytes at a time (one ranged GET on S3).
 READ_BUFFER_BYTES = 8 << 20
-_SCAN_BYTES = 64 << 10
-# Values may contain quoted line breaks: right for whole files; a cut inside one is the
-# documented limit of sharded CSV input.
-_PARSE = pacsv.ParseOptions(newlines_in_values=True)
 
 
 @dataclass(frozen=True)
@@ -135,45 +131,13 @@ def _csv_schema(location: Location, first: InputFile, column_types: Mapping[str,
             inferred = pacsv.open_csv(
                 stream,
                 read_options=pacsv.ReadOptions(block_size=CSV_BLOCK_BYTES),
-                parse_options=_PARSE,
+                parse_options=CSV_PARSE,
                 convert_options=pacsv.ConvertOptions(column_types=known),
             ).schema
     except (OSError, pa.ArrowException) as exc:
         raise ScoringError(f"{uri}: not a readable CSV file ({first_line(exc)})") from exc
     # A column empty in the sample is typed null, which no later value would fit.
     return pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f for f in inferred])
-
-
-def csv_header(stream: pa.NativeFile, *, size: int, uri: str) -> tuple[int, list[str]]:
-    """Where the first data line starts, and the header's column names.
-
-    Raises ScoringError when the file has no header. The header is one line (no quoted line breaks).
-    """
-    end = line_start(stream, 1, first=0, size=size)
-    header = stream.read_at(end, 0)
-    if not header.strip():
-        raise ScoringError(f"{uri}: not a readable CSV file (no header line)")
-    names = pacsv.read_csv(pa.BufferReader(header), parse_options=_PARSE).column_names
-    return end, names
-
-
-def line_start(stream: pa.NativeFile, offset: int, *, first: int, size: int) -> int:
-    """The first line start at or after byte `offset` of a file of `size` bytes.
-
-    `first` when offset <= first (the first data line), `size` at or past the end, otherwise the
-    byte after the first newline at or after offset - 1. Ranges [a, b) resolved through this
-    tile a file: the line starting at x belongs to the one range with line_start(a) <= x < line_start(b).
-    """
-    if offset <= first:
-        return first
-    position = offset - 1
-    while position < size:
-        block: bytes = stream.read_at(min(_SCAN_BYTES, size - position), position)
-        newline = block.find(b"\n")
-        if newline >= 0:
-            return position + newline + 1
-        position += len(block)
-    return size
 
 
 class ChunkReader:
@@ -248,13 +212,13 @@ class ChunkReader:
             end = line_start(stream, unit.end, first=first, size=size)
             done = self.work_done
             if start < end:
-                segment = _CountingStream(
+                segment = CountingStream(
                     pa.BufferedInputStream(stream.get_stream(start, end - start), READ_BUFFER_BYTES)
                 )
                 reader = pacsv.open_csv(
                     segment,
                     read_options=pacsv.ReadOptions(column_names=self._dataset.schema.names, block_size=CSV_BLOCK_BYTES),
-                    parse_options=_PARSE,
+                    parse_options=CSV_PARSE,
                     convert_options=pacsv.ConvertOptions(
                         column_types=self._dataset.schema, include_columns=self._schema.names
                     ),
@@ -263,27 +227,6 @@ class ChunkReader:
                     self.work_done = done + min(segment.count, unit.end - unit.start)
                     yield batch
             self.work_done = done + unit.end - unit.start
-
-
-class _CountingStream(io.RawIOBase):
-    """A stream that counts the bytes read through it: the CSV reader's progress (its input
-    streams cannot tell their position). One call per block, so the cost is nil."""
-
-    def __init__(self, stream: pa.NativeFile) -> None:
-        self._stream = stream
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        data: bytes = self._stream.read(None if size < 0 else size)
-        self.count += len(data)
-        return data
-
-    def close(self) -> None:
-        self._stream.close()
-        super().close()
 
 
 def _work(unit: Unit) -> int:

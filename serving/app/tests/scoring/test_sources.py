@@ -6,11 +6,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from app.scoring.errors import ScoringError
-from app.scoring.sources import ChunkReader, Dataset, line_start, open_dataset, rechunk
+from app.scoring.sources import ChunkReader, Dataset, open_dataset, rechunk
 from app.scoring.uris import Storage
 from app.tests.scoring.conftest import table, write_parquet
 
@@ -66,22 +64,6 @@ def test_every_parquet_row_is_read_by_exactly_one_shard_in_order(tmp_path: Path,
     assert dataset.total_rows == 84
     for shards in range(1, 8):
         assert read_all(dataset, shards) == table(84).to_pylist(), f"{shards} shards"
-
-
-@given(
-    lines=st.lists(st.binary(max_size=6).map(lambda b: b.replace(b"\n", b"")), min_size=1, max_size=12),
-    cuts=st.lists(st.integers(min_value=0, max_value=120), max_size=6),
-)
-@settings(max_examples=100, deadline=None)
-def test_resolved_cuts_are_line_starts_in_order(lines: list[bytes], cuts: list[int]) -> None:
-    data = b"head\n" + b"\n".join(lines)
-    stream = pa.BufferReader(data)
-    resolved = [line_start(stream, cut, first=5, size=len(data)) for cut in sorted([0, *cuts, len(data)])]
-
-    assert resolved[0] == 5
-    assert resolved[-1] == len(data)
-    assert resolved == sorted(resolved)
-    assert all(start in (5, len(data)) or data[start - 1 : start] == b"\n" for start in resolved)
 
 
 def test_chunks_have_chunk_rows_rows_across_row_groups_and_files(tmp_path: Path, storage: Storage) -> None:
