@@ -65,6 +65,11 @@ def write_parquet(path: Path, source: pa.Table, row_group_size: int = 1000) -> P
     return path
 
 
+def read_csv(source: Path | pa.NativeFile) -> pa.Table:
+    """A CSV output as written: an empty field is null (CSV cannot tell null from "")."""
+    return pacsv.read_csv(source, convert_options=pacsv.ConvertOptions(strings_can_be_null=True))
+
+
 def read_output(path: Path | str) -> pa.Table:
     """An output file or a sharded folder (parts in shard order), types as written."""
     path = Path(path)
@@ -72,7 +77,7 @@ def read_output(path: Path | str) -> pa.Table:
         parts = sorted(p for p in path.iterdir() if p.name.startswith("part-") and not p.name.endswith(".json"))
         return pa.concat_tables(read_output(part) for part in parts)
     if path.suffix == ".csv":
-        return pacsv.read_csv(path)
+        return read_csv(path)
     return pq.read_table(path)
 
 

@@ -1,0 +1,74 @@
+"""What the model half provides: a Scorer turns a chunk of input rows into prediction columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Protocol
+
+import pyarrow as pa
+
+from app.scoring.errors import ScoringError
+
+ERROR_COLUMN = "error"
+MODEL_VERSION_COLUMN = "model_version"
+
+
+class Scorer(Protocol):
+    @property
+    def model_version(self) -> str:
+        """Written in every output row's `model_version` column and in the shard manifests."""
+        ...
+
+    @property
+    def required_columns(self) -> Mapping[str, pa.DataType]:
+        """The input columns the model reads, each with the Arrow type `score` receives it as.
+
+        A column missing from the input stops the run before anything is written (exit 2).
+        CSV input is parsed as these types (text in a numeric column stops the run; declare
+        `pa.string()` to convert, and fail rows, yourself); Parquet columns are cast, safely.
+        """
+        ...
+
+    @property
+    def prediction_schema(self) -> pa.Schema:
+        """The columns `score` returns, in output order, including `error` (a string)."""
+        ...
+
+    def score(self, batch: pa.RecordBatch) -> pa.RecordBatch:
+        """Predictions for 1 to chunk_rows input rows.
+
+        `batch` holds the required columns, in their order, typed as declared. Returns a batch
+        of `prediction_schema` with one row per input row, in the same order; `error` is null
+        where the row was scored and says why where it was not (its predictions then null).
+        Raising stops the run with nothing published: only for faults of the model itself.
+        """
+        ...
+
+
+# Builds the Scorer for a model bundle folder (`--model DIR`); raises ScoringError, one line.
+ScorerFactory = Callable[[Path], Scorer]
+
+
+def load_model_scorer(model_dir: Path) -> Scorer:
+    """The scorer for a trained model bundle. Not wired yet: the model half provides it."""
+    raise ScoringError(f"{model_dir}: scoring with a model bundle is not available yet")
+
+
+def check_prediction_schema(schema: pa.Schema) -> None:
+    """Raises TypeError unless the schema has a string `error` column and no `model_version`."""
+    if ERROR_COLUMN not in schema.names or not pa.types.is_string(schema.field(ERROR_COLUMN).type):
+        raise TypeError(f"a scorer's prediction_schema needs a string {ERROR_COLUMN!r} column, got {schema}")
+    if MODEL_VERSION_COLUMN in schema.names:
+        raise TypeError(f"{MODEL_VERSION_COLUMN!r} is added by the run, not by the scorer")
+
+
+def failed_rows(predictions: pa.RecordBatch, schema: pa.Schema, rows: int) -> int:
+    """The rows whose `error` is set; raises TypeError when the batch breaks the contract."""
+    if predictions.num_rows != rows or not predictions.schema.equals(schema):
+        raise TypeError(
+            f"the scorer returned {predictions.num_rows} rows of {predictions.schema.names} "
+            f"for {rows} rows of prediction_schema {schema.names}"
+        )
+    errors = predictions.column(ERROR_COLUMN)
+    return int(len(errors) - errors.null_count)
