@@ -15,27 +15,8 @@ from app.scoring.uris import Storage
 from testkit.s3 import S3Server
 
 BUCKET = "scoring-tests"
-
-
-class EchoScorer:
-    """Doubles `x`; a row with x < 0 fails ("negative x"). For these tests only."""
-
-    def __init__(self, *, fail_after_rows: int | None = None) -> None:
-        self.model_version = "echo-1"
-        self.required_columns = {"x": pa.float64()}
-        self.prediction_schema = pa.schema([("doubled", pa.float64()), ("error", pa.string())])
-        self.batches: list[pa.RecordBatch] = []
-        self._fail_after_rows = fail_after_rows
-
-    def score(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        self.batches.append(batch)
-        if self._fail_after_rows is not None and sum(b.num_rows for b in self.batches) > self._fail_after_rows:
-            raise RuntimeError("the model broke")
-        x = batch.column("x")
-        negative = pc.less(x, 0)
-        doubled = pc.if_else(negative, pa.scalar(None, pa.float64()), pc.multiply(x, 2))
-        error = pc.if_else(negative, pa.scalar("negative x"), pa.scalar(None, pa.string()))
-        return pa.RecordBatch.from_arrays([doubled, error], schema=self.prediction_schema)
+# The working folder for `python -m app...` subprocesses: this checkout's `app` comes first on their path.
+SERVING_DIR = Path(__file__).resolve().parents[3]
 
 
 def table(rows: int, *, negative_every: int = 0, start: int = 0) -> pa.Table:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from app.scoring.cli import DEFAULT_MODEL_DIR, main
-from app.tests.scoring.conftest import EchoScorer, expected, read_output, same_rows, table, write_csv, write_parquet
+from app.tests.scoring.conftest import SERVING_DIR, expected, read_output, same_rows, table, write_csv, write_parquet
+from app.tests.scoring.echo import EchoScorer
 
 
 class Terminal(io.StringIO):
@@ -161,6 +162,8 @@ def test_the_package_imports_no_web_framework_and_no_pandas_or_scikit_learn() ->
         "import sys, app.scoring.cli, app.scoring.run, app.scoring.finalize;"
         "print(sorted(m for m in ('fastapi', 'starlette', 'pandas', 'sklearn', 'uvicorn') if m in sys.modules))"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=SERVING_DIR, capture_output=True, text=True, check=True, timeout=60
+    )
 
     assert result.stdout.strip() == "[]"

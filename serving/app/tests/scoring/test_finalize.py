@@ -11,7 +11,8 @@ from app.scoring.finalize import finalize
 from app.scoring.plan import Shard
 from app.scoring.run import ScoringJob, score_dataset
 from app.scoring.uris import Storage
-from app.tests.scoring.conftest import EchoScorer, expected, read_output, same_rows, table, write_csv, write_parquet
+from app.tests.scoring.conftest import expected, read_output, same_rows, table, write_csv, write_parquet
+from app.tests.scoring.echo import EchoScorer
 
 
 def run_shards(source: Path, out: Path, storage: Storage, shards: int, indices: list[int] | None = None) -> None:

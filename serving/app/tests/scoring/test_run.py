@@ -12,7 +12,6 @@ from app.scoring.plan import Shard
 from app.scoring.run import ScoringJob, score_dataset
 from app.scoring.uris import Storage
 from app.tests.scoring.conftest import (
-    EchoScorer,
     expected,
     read_output,
     same_rows,
@@ -20,6 +19,7 @@ from app.tests.scoring.conftest import (
     write_csv,
     write_parquet,
 )
+from app.tests.scoring.echo import EchoScorer
 
 WRITERS = {"csv": write_csv, "parquet": write_parquet}
 
