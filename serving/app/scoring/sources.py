@@ -8,6 +8,7 @@ flat whatever the input size: about one Parquet row group, or one CSV block, plu
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -196,7 +197,16 @@ class ChunkReader:
             else:
                 yield from self._read_byte_range(unit)
         except (OSError, pa.ArrowException) as exc:
-            raise ScoringError(f"{self._dataset.uri_of(unit.file)}: {first_line(exc)}") from exc
+            raise ScoringError(f"{self._dataset.uri_of(unit.file)}: {self._name_columns(first_line(exc))}") from exc
+
+    def _name_columns(self, message: str) -> str:
+        # pyarrow counts CSV columns from 0 ("In CSV column #2: ..."); say which one that is.
+        names = self._dataset.schema.names
+        return re.sub(
+            r"CSV column #(\d+)",
+            lambda found: f"column {names[int(found[1])]!r}" if int(found[1]) < len(names) else found[0],
+            message,
+        )
 
     def _read_row_group(self, unit: RowGroup) -> Iterator[pa.RecordBatch]:
         with self._open(unit.file) as stream:
