@@ -22,12 +22,13 @@ class EchoScorer:
         self.model_version = "echo-1"
         self.required_columns = {"x": pa.float64()}
         self.prediction_schema = pa.schema([("doubled", pa.float64()), ("error", pa.string())])
-        self.batches: list[pa.RecordBatch] = []
+        # What each call received (rows, schema): not the batches, so that memory stays flat.
+        self.calls: list[tuple[int, pa.Schema]] = []
         self._fail_after_rows = fail_after_rows
 
     def score(self, batch: pa.RecordBatch) -> pa.RecordBatch:
-        self.batches.append(batch)
-        if self._fail_after_rows is not None and sum(b.num_rows for b in self.batches) > self._fail_after_rows:
+        self.calls.append((batch.num_rows, batch.schema))
+        if self._fail_after_rows is not None and sum(rows for rows, _ in self.calls) > self._fail_after_rows:
             raise RuntimeError("the model broke")
         x = batch.column("x")
         negative = pc.less(x, 0)

@@ -4,7 +4,6 @@ import io
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -157,13 +156,15 @@ def test_finalize_exits_1_naming_missing_shards_then_0_once_all_are_there(tmp_pa
     )
 
 
-def test_the_package_imports_no_web_framework_and_no_pandas_or_scikit_learn() -> None:
-    script = (
-        "import sys, app.scoring.cli, app.scoring.run, app.scoring.finalize;"
-        "print(sorted(m for m in ('fastapi', 'starlette', 'pandas', 'sklearn', 'uvicorn') if m in sys.modules))"
-    )
+def test_make_score_asks_for_input_and_output_before_training() -> None:
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=SERVING_DIR, capture_output=True, text=True, check=True, timeout=60
+        ["make", "--no-print-directory", "score", "OUTPUT=out.parquet"],
+        cwd=SERVING_DIR.parent,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
-    assert result.stdout.strip() == "[]"
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: make score INPUT=<file, folder or s3://bucket/key> OUTPUT=")
+    assert "dvc" not in result.stdout

@@ -32,9 +32,7 @@ from testkit.s3 import S3Server
 
 
 def command(*argv: str, delay: float = 0.0) -> list[str]:
-    """The real CLI with the echo scorer (see echo.py); finalize needs no scorer."""
-    if argv[0] == "finalize":
-        return [sys.executable, "-m", "app.scoring", *argv]
+    """The real CLI with the echo scorer (see echo.py)."""
     return [sys.executable, "-m", "app.tests.scoring.echo", "--delay", str(delay), *argv]
 
 
@@ -50,9 +48,7 @@ def start(argv: list[str], **env: str) -> subprocess.Popen[str]:
 
 
 @pytest.mark.slow
-def test_array_children_score_their_shards_and_finalize_publishes_success(
-    tmp_path: Path, s3: S3Server, s3_prefix: str
-) -> None:
+def test_array_children_score_their_shards_in_parallel(tmp_path: Path, s3: S3Server, s3_prefix: str) -> None:
     source = write_csv(tmp_path / "in.csv", table(3000, negative_every=11))
     output = f"{s3_prefix}/scores"
     aws = {name: value for name, value in s3.env.items() if name.startswith("AWS_")}
@@ -67,21 +63,15 @@ def test_array_children_score_their_shards_and_finalize_publishes_success(
         for index in range(3)
     ]
     results = [(child.wait(timeout=120), *child.communicate()) for child in children]
-    final = subprocess.run(
-        command("finalize", output, "--shards", "3"),
-        cwd=SERVING_DIR,
-        env={**os.environ, **aws},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    storage = Storage(s3_endpoint=s3.endpoint)
+    finalized = finalize(storage.locate(output), 3)
 
-    assert [code for code, _, _ in results] == [0, 0, 0], results
+    assert [(code, err) for code, _, err in results] == [(0, "")] * 3, results
     assert [out.split(" -> ")[1].strip() for _, out, _ in results] == [
         f"{output}/part-0000{index}.parquet" for index in range(3)
     ]
-    assert (final.returncode, final.stdout) == (0, f"finalized 3 shards: 3000 rows (273 failed) -> {output}/_SUCCESS\n")
-    filesystem = Storage(s3_endpoint=s3.endpoint).locate(output).filesystem
+    assert finalized.line() == f"finalized 3 shards: 3000 rows (273 failed) -> {output}/_SUCCESS"
+    filesystem = storage.locate(output).filesystem
     parts = []
     for index in range(3):
         with filesystem.open_input_file(f"{output.removeprefix('s3://')}/part-0000{index}.parquet") as stream:
@@ -115,3 +105,25 @@ def test_a_child_killed_mid_write_leaves_no_part_and_its_rerun_completes(tmp_pat
 
     finalize(storage.locate(str(out)), 2)
     assert same_rows(read_output(out), expected(table(2000)))
+
+
+@pytest.mark.slow
+def test_python_m_app_scoring_runs_without_a_web_framework_pandas_or_scikit_learn(tmp_path: Path) -> None:
+    script = """
+import runpy, sys
+sys.argv = ["app.scoring", "finalize", sys.argv[1], "--shards", "2"]
+try:
+    runpy.run_module("app.scoring", run_name="__main__", alter_sys=True)
+except SystemExit as exit:
+    print(exit.code, sorted(m for m in ("fastapi", "starlette", "uvicorn", "pandas", "sklearn") if m in sys.modules))
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "out")],
+        cwd=SERVING_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.stdout == "1 []\n"
+    assert result.stderr == f"error: {tmp_path / 'out'}: no such folder; run the shards first\n"

@@ -45,8 +45,8 @@ def test_rows_come_out_in_input_order_with_predictions_and_model_version(
     output = read_output(tmp_path / f"out.{target}")
     assert same_rows(output, expected(data))
     assert (summary.rows_read, summary.rows_failed) == (100, 12)
-    assert [batch.num_rows for batch in scorer.batches] == [7] * 14 + [2]
-    assert {tuple(batch.schema.names) for batch in scorer.batches} == {("x",)}
+    assert [rows for rows, _ in scorer.calls] == [7] * 14 + [2]
+    assert {tuple(schema.names) for _, schema in scorer.calls} == {("x",)}
     assert files_in(tmp_path) == sorted([f"in.{source}", f"out.{target}"])
 
 
@@ -86,7 +86,7 @@ def test_required_columns_are_cast_to_the_scorers_types(tmp_path: Path, storage:
         ScoringJob(input=str(tmp_path / "in.parquet"), output=str(tmp_path / "o.parquet")), scorer, storage=storage
     )
 
-    assert scorer.batches[0].schema == pa.schema([("x", pa.float64())])
+    assert scorer.calls[0][1] == pa.schema([("x", pa.float64())])
     assert pq.read_table(tmp_path / "o.parquet").column("x").type == pa.int32()
 
 
@@ -167,7 +167,7 @@ def test_a_known_row_count_stops_the_run_as_soon_as_the_rate_cannot_be_met(tmp_p
     ):
         score_dataset(job, scorer, storage=storage)
 
-    assert len(scorer.batches) == 3
+    assert len(scorer.calls) == 3
     assert files_in(tmp_path) == ["in.parquet"]
 
 
@@ -208,6 +208,16 @@ def test_s3_in_and_out_csv_and_parquet(tmp_path: Path, s3_storage: Storage, s3_p
         storage=s3_storage,
     )
     assert pacsv.read_csv(tmp_path / "again.csv").column("id").to_pylist() == list(range(60))
+
+
+def test_an_s3_output_in_a_missing_bucket_is_refused_before_reading(tmp_path: Path, s3_storage: Storage) -> None:
+    write_csv(tmp_path / "in.csv", table(3))
+    job = ScoringJob(input=str(tmp_path / "in.csv"), output="s3://no-such-bucket/out.parquet")
+
+    with pytest.raises(ScoringError) as caught:
+        score_dataset(job, EchoScorer(), storage=s3_storage)
+
+    assert str(caught.value) == "s3://no-such-bucket/out.parquet: the bucket 'no-such-bucket' does not exist"
 
 
 def test_a_sharded_run_writes_a_part_and_a_manifest_per_shard(tmp_path: Path, storage: Storage) -> None:
