@@ -66,7 +66,7 @@ class Dataset:
         return [list(units) for units in split]
 
     def uri_of(self, path: str) -> str:
-        return path if self.location.is_local else f"s3://{path}"
+        return _uri(self.location, path)
 
 
 def open_dataset(location: Location, column_types: Mapping[str, pa.DataType]) -> Dataset:
@@ -113,8 +113,13 @@ def _data_files(location: Location) -> tuple[tuple[InputFile, ...], Format]:
     return tuple(InputFile(path=entry.path, size=entry.size) for entry, _ in found), formats.pop()
 
 
+def _uri(location: Location, path: str) -> str:
+    """A file of the input as users write it: a local path, or s3://bucket/key."""
+    return path if location.is_local else f"s3://{path}"
+
+
 def _footer(location: Location, path: str) -> pq.FileMetaData:
-    uri = path if location.is_local else f"s3://{path}"
+    uri = _uri(location, path)
     try:
         with location.filesystem.open_input_file(path) as stream:
             return pq.ParquetFile(stream).metadata
@@ -123,7 +128,7 @@ def _footer(location: Location, path: str) -> pq.FileMetaData:
 
 
 def _csv_schema(location: Location, first: InputFile, column_types: Mapping[str, pa.DataType]) -> pa.Schema:
-    uri = first.path if location.is_local else f"s3://{first.path}"
+    uri = _uri(location, first.path)
     try:
         with location.filesystem.open_input_file(first.path) as stream:
             names = csv_header(stream, size=first.size, uri=uri)[1]
@@ -166,7 +171,21 @@ class ChunkReader:
         return "rows" if self._dataset.format is Format.PARQUET else "bytes"
 
     def __iter__(self) -> Iterator[pa.RecordBatch]:
-        return rechunk(itertools.chain.from_iterable(self._read(unit) for unit in self._units), self._chunk_rows)
+        return rechunk(self._batches(), self._chunk_rows)
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        # A shard's units of one file are consecutive: each file is opened once.
+        for path, units in itertools.groupby(self._units, key=lambda unit: unit.file):
+            try:
+                with self._open(path) as stream:
+                    if self._dataset.format is Format.PARQUET:
+                        yield from self._read_row_groups(stream, path, [u for u in units if isinstance(u, RowGroup)])
+                    else:
+                        for unit in units:
+                            if isinstance(unit, ByteRange):
+                                yield from self._read_byte_range(stream, unit)
+            except (OSError, pa.ArrowException) as exc:
+                raise ScoringError(f"{self._dataset.uri_of(path)}: {self._name_columns(first_line(exc))}") from exc
 
     def _check_file(self, path: str) -> None:
         dataset = self._dataset
@@ -190,15 +209,6 @@ class ChunkReader:
         except OSError as exc:
             raise ScoringError(f"{self._dataset.uri_of(path)}: cannot be read ({first_line(exc)})") from exc
 
-    def _read(self, unit: Unit) -> Iterator[pa.RecordBatch]:
-        try:
-            if isinstance(unit, RowGroup):
-                yield from self._read_row_group(unit)
-            else:
-                yield from self._read_byte_range(unit)
-        except (OSError, pa.ArrowException) as exc:
-            raise ScoringError(f"{self._dataset.uri_of(unit.file)}: {self._name_columns(first_line(exc))}") from exc
-
     def _name_columns(self, message: str) -> str:
         # pyarrow counts CSV columns from 0 ("In CSV column #2: ..."); say which one that is.
         names = self._dataset.schema.names
@@ -208,35 +218,33 @@ class ChunkReader:
             message,
         )
 
-    def _read_row_group(self, unit: RowGroup) -> Iterator[pa.RecordBatch]:
-        with self._open(unit.file) as stream:
-            parquet = pq.ParquetFile(stream, metadata=self._dataset.footers[unit.file], pre_buffer=True)
+    def _read_row_groups(self, stream: pa.NativeFile, path: str, units: list[RowGroup]) -> Iterator[pa.RecordBatch]:
+        parquet = pq.ParquetFile(stream, metadata=self._dataset.footers[path], pre_buffer=True)
+        for unit in units:
+            # One row group per call: memory holds one row group's columns, not the file's.
             for batch in parquet.iter_batches(self._chunk_rows, row_groups=[unit.index], columns=self._schema.names):
                 self.work_done += batch.num_rows
                 yield batch if batch.schema == self._schema else batch.cast(self._schema)
 
-    def _read_byte_range(self, unit: ByteRange) -> Iterator[pa.RecordBatch]:
-        with self._open(unit.file) as stream:
-            size, first = stream.size(), self._csv_headers[unit.file]
-            start = line_start(stream, unit.start, first=first, size=size)
-            end = line_start(stream, unit.end, first=first, size=size)
-            done = self.work_done
-            if start < end:
-                segment = CountingStream(
-                    pa.BufferedInputStream(stream.get_stream(start, end - start), READ_BUFFER_BYTES)
-                )
-                reader = pacsv.open_csv(
-                    segment,
-                    read_options=pacsv.ReadOptions(column_names=self._dataset.schema.names, block_size=CSV_BLOCK_BYTES),
-                    parse_options=CSV_PARSE,
-                    convert_options=pacsv.ConvertOptions(
-                        column_types=self._dataset.schema, include_columns=self._schema.names
-                    ),
-                )
-                for batch in reader:
-                    self.work_done = done + min(segment.count, unit.end - unit.start)
-                    yield batch
-            self.work_done = done + unit.end - unit.start
+    def _read_byte_range(self, stream: pa.NativeFile, unit: ByteRange) -> Iterator[pa.RecordBatch]:
+        size, first = stream.size(), self._csv_headers[unit.file]
+        start = line_start(stream, unit.start, first=first, size=size)
+        end = line_start(stream, unit.end, first=first, size=size)
+        done = self.work_done
+        if start < end:
+            segment = CountingStream(pa.BufferedInputStream(stream.get_stream(start, end - start), READ_BUFFER_BYTES))
+            reader = pacsv.open_csv(
+                segment,
+                read_options=pacsv.ReadOptions(column_names=self._dataset.schema.names, block_size=CSV_BLOCK_BYTES),
+                parse_options=CSV_PARSE,
+                convert_options=pacsv.ConvertOptions(
+                    column_types=self._dataset.schema, include_columns=self._schema.names
+                ),
+            )
+            for batch in reader:
+                self.work_done = done + min(segment.count, unit.end - unit.start)
+                yield batch
+        self.work_done = done + unit.end - unit.start
 
 
 def _work(unit: Unit) -> int:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
@@ -24,7 +25,6 @@ from app.tests.scoring.conftest import (
     read_output,
     same_rows,
     table,
-    write_csv,
     write_parquet,
 )
 from app.tests.scoring.echo import EchoScorer
@@ -49,21 +49,22 @@ def start(argv: list[str], **env: str) -> subprocess.Popen[str]:
 
 @pytest.mark.slow
 def test_array_children_score_their_shards_in_parallel(tmp_path: Path, s3: S3Server, s3_prefix: str) -> None:
-    source = write_csv(tmp_path / "in.csv", table(3000, negative_every=11))
-    output = f"{s3_prefix}/scores"
+    storage = Storage(s3_endpoint=s3.endpoint)
+    source, output = f"{s3_prefix}/in.csv", f"{s3_prefix}/scores"
+    with storage.locate(source).filesystem.open_output_stream(source.removeprefix("s3://")) as stream:
+        pacsv.write_csv(table(3000, negative_every=11), stream)
     aws = {name: value for name, value in s3.env.items() if name.startswith("AWS_")}
     aws["AWS_ENDPOINT_URL_S3"] = s3.endpoint
 
     children = [
         start(
-            command("score", str(source), output, "--shards", "3", "--chunk-rows", "500"),
+            command("score", source, output, "--shards", "3", "--chunk-rows", "500"),
             **aws,
             AWS_BATCH_JOB_ARRAY_INDEX=str(index),
         )
         for index in range(3)
     ]
     results = [(child.wait(timeout=120), *child.communicate()) for child in children]
-    storage = Storage(s3_endpoint=s3.endpoint)
     finalized = finalize(storage.locate(output), 3)
 
     assert [(code, err) for code, _, err in results] == [(0, "")] * 3, results
