@@ -195,12 +195,16 @@ def _check_target(source: Location, target: Location, *, sharded: bool) -> None:
         raise ScoringError(f"{target.uri}: is a folder; name a file, or pass --shards for a folder of parts")
     if sharded and info.type == pafs.FileType.File:
         raise ScoringError(f"{target.uri}: is a file; a sharded run writes a folder of parts")
-    # The folder a single file goes in; on S3 the bucket (keys need no folders).
+    # Where the file goes must exist: its folder, or on S3 its bucket (keys need no folders).
+    # A sharded run's folder is its own: made here.
     folder = posixpath.dirname(target.path) if target.is_local else target.path.split("/", 1)[0]
-    if sharded and target.is_local:
-        folder = target.path
-        target.filesystem.create_dir(folder, recursive=True)
-    if target.filesystem.get_file_info(folder).type != pafs.FileType.Directory:
+    try:
+        if sharded and target.is_local:
+            target.filesystem.create_dir(target.path, recursive=True)
+        present = target.filesystem.get_file_info(folder).type == pafs.FileType.Directory
+    except OSError as exc:
+        raise ScoringError(f"{target.uri}: cannot write here ({first_line(exc)})") from exc
+    if not present:
         what = "its folder" if target.is_local else f"the bucket {folder!r}"
         raise ScoringError(f"{target.uri}: {what} does not exist")
 

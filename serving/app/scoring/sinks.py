@@ -121,10 +121,16 @@ class TableSink:
 
     def __init__(self, target: Location, schema: pa.Schema, fmt: Format) -> None:
         self._file = AtomicFile(target)
-        self._stream = pa.OSFile(self._file.spool_path, "wb")
-        self._writer: pq.ParquetWriter | pacsv.CSVWriter = (
-            pq.ParquetWriter(self._stream, schema) if fmt is Format.PARQUET else pacsv.CSVWriter(self._stream, schema)
-        )
+        try:
+            self._stream = pa.OSFile(self._file.spool_path, "wb")
+            self._writer: pq.ParquetWriter | pacsv.CSVWriter = (
+                pq.ParquetWriter(self._stream, schema)
+                if fmt is Format.PARQUET
+                else pacsv.CSVWriter(self._stream, schema)
+            )
+        except BaseException:
+            self._file.abort()
+            raise
 
     def write(self, batch: pa.RecordBatch) -> None:
         self._writer.write_batch(batch)
