@@ -62,8 +62,8 @@ lint: $(SYNCED) lint-workflows lint-docker lint-cfn lint-security
 	ruff format --check .
 	mypy
 
-## Run every test (sets up the environment and trains the model first if needed)
-test: $(SYNCED) train
+## Run every test (sets up the environment, the load generator and the model first if needed)
+test: $(SYNCED) train hey
 	pytest
 
 ## List the targets with their descriptions

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import platform
+import socket
 import subprocess
 import sys
 import tempfile
@@ -21,9 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from app.bundle import BundleMetadata, read_metadata
 from bench.load import LoadResult, median, median_result, run_load
 from bench.report import render_markdown
-from testkit.processes import VENV_BIN, free_port, stop
+from testkit.processes import VENV_BIN, stop
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SERVING = REPOSITORY / "serving"
@@ -35,6 +37,7 @@ class Profile:
     single_requests: dict[str, int]  # per backend
     batch_requests: dict[str, int]
     trivial_requests: int
+    warm_up_requests: int
     batch_size: int = 100
 
 
@@ -43,12 +46,15 @@ FULL = Profile(
     single_requests={"onnx": 6000, "sklearn": 1500},
     batch_requests={"onnx": 600, "sklearn": 150},
     trivial_requests=6000,
+    warm_up_requests=200,
 )
+# The fewest requests that still give every concurrency level one request per connection.
 QUICK = Profile(
     repeats=1,
-    single_requests={"onnx": 200, "sklearn": 100},
-    batch_requests={"onnx": 20, "sklearn": 10},
-    trivial_requests=200,
+    single_requests={"onnx": 64, "sklearn": 64},
+    batch_requests={"onnx": 8, "sklearn": 8},
+    trivial_requests=64,
+    warm_up_requests=16,
 )
 
 
@@ -61,23 +67,29 @@ class Server:
 
 @contextmanager
 def serve(backend: str, model_dir: Path) -> Iterator[Server]:
-    port = free_port()
+    # The listening socket exists before gunicorn starts, which takes it over as fd://: a request sent at
+    # once waits in its queue until the first worker, model loaded and golden records replayed, accepts it.
+    # The cold start is that one request's answer, not the next tick of a polling loop.
+    listener = socket.create_server(("127.0.0.1", 0), backlog=2048)
+    port = int(listener.getsockname()[1])
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("MODEL_SERVICE_")},
         "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-        "MODEL_SERVICE_PORT": str(port),
         "MODEL_SERVICE_BACKEND": backend,
         "MODEL_SERVICE_MODEL_DIR": str(model_dir),
         "MODEL_SERVICE_LOG_LEVEL": "warning",
     }
     started = time.perf_counter()
-    process = subprocess.Popen(  # noqa: S603 - fixed command
-        [str(VENV_BIN / "gunicorn"), "--config", "app/gunicorn.conf.py"],
-        cwd=SERVING,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    with listener:
+        process = subprocess.Popen(  # noqa: S603 - fixed command
+            [str(VENV_BIN / "gunicorn"), "--config", "app/gunicorn.conf.py", "--bind", f"fd://{listener.fileno()}"],
+            cwd=SERVING,
+            env=env,
+            pass_fds=(listener.fileno(),),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    # Only gunicorn holds the socket now: should it die, the waiting request is reset instead of hanging.
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_until_ready(base_url, process)
@@ -87,18 +99,19 @@ def serve(backend: str, model_dir: Path) -> Iterator[Server]:
 
 
 def wait_until_ready(base_url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the service exited with {process.returncode} before it was ready")
-        try:
-            with urllib.request.urlopen(f"{base_url}/health", timeout=1) as response:  # noqa: S310 - loopback
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.01)
-    raise TimeoutError(f"{base_url}/health was not 200 within {timeout} s")
+    """One /health request, answered once a worker is ready (see `serve`)."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/health", timeout=timeout) as response:  # noqa: S310 - loopback
+            status = response.status
+    except OSError as exc:
+        exited = process.poll()
+        raise RuntimeError(
+            f"the service exited with {exited} before it was ready"
+            if exited is not None
+            else f"{base_url}/health: {exc}"
+        ) from exc
+    if status != 200:
+        raise RuntimeError(f"{base_url}/health answered {status} when first served")
 
 
 def worker_rss_mb(master_pid: int) -> list[float]:
@@ -107,8 +120,8 @@ def worker_rss_mb(master_pid: int) -> list[float]:
     return [round(child.memory_info().rss / 2**20, 1) for child in psutil.Process(master_pid).children()]
 
 
-def write_bodies(folder: Path, metadata: dict[str, Any], batch_size: int) -> tuple[Path, Path]:
-    records = [golden["record"] for golden in metadata["golden_records"]]
+def write_bodies(folder: Path, metadata: BundleMetadata, batch_size: int) -> tuple[Path, Path]:
+    records = [golden.record for golden in metadata.golden_records]
     single, batch = folder / "single.json", folder / "batch.json"
     single.write_text(json.dumps(records[0]))
     batch.write_text(json.dumps({"records": [records[i % len(records)] for i in range(batch_size)]}))
@@ -123,7 +136,7 @@ def measure_backend(backend: str, model_dir: Path, bodies: tuple[Path, Path], pr
     for _ in range(profile.repeats):
         with serve(backend, model_dir) as server:
             cold_starts.append(server.cold_start_seconds)
-            run_load(f"{server.base_url}/predict", requests=200, concurrency=8, body=single)  # warm-up
+            run_load(f"{server.base_url}/predict", requests=profile.warm_up_requests, concurrency=8, body=single)
             runs["trivial_c64"].append(
                 run_load(f"{server.base_url}/livez", requests=profile.trivial_requests, concurrency=64)
             )
@@ -168,13 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     cli.add_argument("--quick", action="store_true", help="tiny request counts: checks the harness, not the service")
     args = cli.parse_args(argv)
     profile = QUICK if args.quick else FULL
-    metadata = json.loads((args.model_dir / "metadata.json").read_text())
+    metadata = read_metadata(args.model_dir)
     with tempfile.TemporaryDirectory() as scratch:
         bodies = write_bodies(Path(scratch), metadata, profile.batch_size)
         backends = {name: measure_backend(name, args.model_dir, bodies, profile) for name in args.backends}
     results = {
         "machine": machine(),
-        "model_version": metadata["model_version"],
+        "model_version": metadata.model_version,
         "repeats": profile.repeats,
         "backends": backends,
     }

@@ -2,7 +2,8 @@
 
     GITHUB_TOKEN=... python -m cicd.commit_back --branch my-feature dvc.lock reports
 
-The commit message carries the loop guard's marker, so that this commit does not train again. Nothing is
+The commit message carries the loop guard's marker, so that this commit does not train again (the guard
+honours it only on runs the pushing identity started: cicd.train_guard). Nothing is
 committed when nothing changed. The token goes to git as an HTTP header in the environment: it is never
 written to .git/config nor put on a command line.
 """

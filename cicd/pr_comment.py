@@ -2,7 +2,9 @@
 
     GITHUB_TOKEN=... python -m cicd.pr_comment --repository owner/name --pull-request 7 --body-file report.md
 
-The comment is found by the hidden marker its body starts with (cicd.pr_report.MARKER).
+The comment is the first one written by the identity the token acts as (--author, by default
+github-actions[bot], which GITHUB_TOKEN acts as in Actions) whose body starts with the hidden marker
+(cicd.pr_report.MARKER). Anyone can write the marker; only that identity can write as itself.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from urllib.parse import urlsplit
 from cicd.errors import CicdError
 from cicd.pr_report import MARKER
 
+# The identity GITHUB_TOKEN acts as in GitHub Actions.
+DEFAULT_AUTHOR = "github-actions[bot]"
 PAGE_SIZE = 100
 # GitHub refuses comment bodies over 65536 characters.
 MAX_BODY = 65_536
@@ -71,18 +75,32 @@ def comments(api: GitHubApi, repository: str, number: int) -> Iterator[dict[str,
         page += 1
 
 
-def find_report(existing: Iterator[dict[str, Any]]) -> dict[str, Any] | None:
-    """The first comment whose body starts with the marker (a reply quoting it starts with '>' instead)."""
-    return next((comment for comment in existing if str(comment.get("body", "")).startswith(MARKER)), None)
+def written_by(comment: Mapping[str, Any], author: str) -> bool:
+    """Whether `author` wrote the comment: a `[bot]` login, which no person can register, must be a Bot too."""
+    user = comment.get("user") or {}
+    return bool(user.get("login") == author and (user.get("type") == "Bot") == author.endswith("[bot]"))
 
 
-def upsert_report(api: GitHubApi, repository: str, number: int, body: str) -> tuple[str, str]:
-    """Update the report comment in place, or create it; returns ("updated" | "created", its URL)."""
+def find_report(existing: Iterator[dict[str, Any]], author: str = DEFAULT_AUTHOR) -> dict[str, Any] | None:
+    """The first comment by `author` whose body starts with the marker (a reply quoting it starts with '>')."""
+    return next(
+        (c for c in existing if written_by(c, author) and str(c.get("body", "")).startswith(MARKER)),
+        None,
+    )
+
+
+def upsert_report(
+    api: GitHubApi, repository: str, number: int, body: str, *, author: str = DEFAULT_AUTHOR
+) -> tuple[str, str]:
+    """Update `author`'s report comment in place, or create it; returns ("updated" | "created", its URL).
+
+    `author` must be the identity the token acts as: the comment it creates is the one found next time.
+    """
     if not body.startswith(MARKER):
         raise CicdError("the report must start with the marker, or the next run could not find it")
     if len(body) > MAX_BODY:
         raise CicdError(f"the report has {len(body)} characters; GitHub accepts at most {MAX_BODY}")
-    previous = find_report(comments(api, repository, number))
+    previous = find_report(comments(api, repository, number), author)
     if previous is None:
         created = api.request("POST", f"/repos/{repository}/issues/{number}/comments", {"body": body})
         return "created", str(created.get("html_url", ""))
@@ -95,6 +113,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repository", required=True, help="owner/name")
     parser.add_argument("--pull-request", type=int, required=True, help="the pull request's number")
     parser.add_argument("--body-file", type=Path, required=True, help="the report (markdown)")
+    parser.add_argument(
+        "--author",
+        default=DEFAULT_AUTHOR,
+        help=f"the login the token acts as; only its comments are updated (default: {DEFAULT_AUTHOR})",
+    )
     parser.add_argument("--api-url", default=os.environ.get("GITHUB_API_URL", "https://api.github.com"))
     args = parser.parse_args(argv)
     token = os.environ.get("GITHUB_TOKEN", "")
@@ -102,7 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not token:
             raise CicdError("GITHUB_TOKEN is not set")
         api = GitHubApi(url=args.api_url, token=token)
-        action, url = upsert_report(api, args.repository, args.pull_request, args.body_file.read_text())
+        action, url = upsert_report(
+            api, args.repository, args.pull_request, args.body_file.read_text(), author=args.author
+        )
     except (CicdError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -1,4 +1,5 @@
-"""The pull request's model report, as markdown: gate verdict, metrics and params against the base, confusion matrix.
+"""The pull request's model report, as markdown: gate verdict, metrics and params against the base, and the
+test split's confusion matrix (classification) or residuals (regression).
 
     python -m cicd.pr_report --base <rev> [--base-name main] [--out report.md]
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 from collections import Counter
@@ -17,13 +19,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from app.bundle import BundleError, read_metadata
 from cicd import _dvc
 from cicd.errors import CicdError
-from cicd.metric_gate import DECIMALS, PARAMS_FILE, Verdict, gate, number
+from cicd.metric_gate import DECIMALS, PARAMS_FILE, TASK_PARAM, Verdict, gate, number
 
 MARKER = "<!-- model-report -->"
-CONFUSION_FILE = Path("reports/plots/confusion.json")
-METADATA_FILE = Path("serving/app/model/metadata.json")
+PLOTS_DIR = Path("reports/plots")
+# The evaluate stage's plot data for each task: what the report summarises.
+CONFUSION_FILE, PREDICTIONS_FILE = "confusion.json", "predictions.json"
+RESIDUAL_QUANTILES = (("5%", 1), ("25%", 5), ("median", 10), ("75%", 15), ("95%", 19))
+MODEL_DIR = Path("serving/app/model")
 MISSING = "—"
 
 
@@ -36,9 +42,8 @@ class Context:
     model_version: str | None = None
 
 
-def render_report(
-    *, metrics: _dvc.Diff, params: _dvc.Diff, confusion: Sequence[dict[str, str]], verdict: Verdict, context: Context
-) -> str:
+def render_report(*, metrics: _dvc.Diff, params: _dvc.Diff, test_split: str, verdict: Verdict, context: Context) -> str:
+    """`test_split` is the rendered plot section: `render_confusion` or `render_residuals`."""
     model = f"Model `{context.model_version}` " if context.model_version else "The model "
     parts = [
         MARKER,
@@ -47,7 +52,7 @@ def render_report(
         f"{model}trained from `{context.head}`, compared with {context.base}.",
         *(render_metrics(path, changes) for path, changes in sorted(metrics.items())),
         render_params(params.get(PARAMS_FILE, {})),
-        render_confusion(confusion),
+        test_split,
         "<sub>Updated in place by every run of the train workflow on this pull request.</sub>",
     ]
     return "\n\n".join(parts) + "\n"
@@ -75,6 +80,21 @@ def render_confusion(rows: Sequence[dict[str, str]]) -> str:
     body = [[f"**{actual}**", *(str(counts[actual, predicted]) for predicted in classes)] for actual in classes]
     heading = f"### Confusion matrix (test split, this PR: {len(rows)} rows)\n\n"
     return heading + table(["actual ╲ predicted", *classes], body, numeric_from=1)
+
+
+def render_residuals(rows: Sequence[dict[str, float]]) -> str:
+    residuals = [row["residual"] for row in rows]
+    # Twenty-quantiles, interpolated between the nearest ranks (numpy's default); one row is its own quantile.
+    cuts = statistics.quantiles(residuals, n=20, method="inclusive") if len(residuals) > 1 else residuals * 19
+    body = [
+        ["mean", number(statistics.fmean(residuals))],
+        ["mean absolute", number(statistics.fmean(abs(value) for value in residuals))],
+        ["min", number(min(residuals))],
+        *([name, number(cuts[position - 1])] for name, position in RESIDUAL_QUANTILES),
+        ["max", number(max(residuals))],
+    ]
+    heading = f"### Residuals (test split, this PR: {len(rows)} rows, residual = actual - predicted)\n\n"
+    return heading + table(["residual", "value"], body, numeric_from=1)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int | None = None) -> str:
@@ -113,12 +133,7 @@ def _escape(text: str) -> str:
 
 
 def read_confusion(path: Path) -> list[dict[str, str]]:
-    try:
-        rows = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise CicdError(f"{path}: not found; run `make train` first") from exc
-    except json.JSONDecodeError as exc:
-        raise CicdError(f"{path}: not valid JSON: {exc}") from exc
+    rows = _read_rows(path)
     if not isinstance(rows, list) or not all(
         isinstance(row, dict) and isinstance(row.get("actual"), str) and isinstance(row.get("predicted"), str)
         for row in rows
@@ -127,12 +142,45 @@ def read_confusion(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def read_model_version(path: Path) -> str | None:
+def read_predictions(path: Path) -> list[dict[str, float]]:
+    rows = _read_rows(path)
+    if (
+        not isinstance(rows, list)
+        or not rows
+        or not all(
+            isinstance(row, dict) and all(_numeric(row.get(key)) for key in ("actual", "predicted", "residual"))
+            for row in rows
+        )
+    ):
+        raise CicdError(
+            f"{path}: expected a non-empty list of {{'actual': ..., 'predicted': ..., 'residual': ...}} rows"
+        )
+    return rows
+
+
+def _read_rows(path: Path) -> Any:
     try:
-        version = json.loads(path.read_text()).get("model_version")
-    except (FileNotFoundError, json.JSONDecodeError, AttributeError):
+        return json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise CicdError(f"{path}: not found; run `make train` first") from exc
+    except json.JSONDecodeError as exc:
+        raise CicdError(f"{path}: not valid JSON: {exc}") from exc
+
+
+def render_test_split(params: _dvc.Diff, plots: Path) -> str:
+    """The confusion matrix of a classifier, the residuals of a regressor (the task this pull request trains)."""
+    task = params.get(PARAMS_FILE, {}).get(TASK_PARAM, {}).get("new") or "classification"
+    if task == "regression":
+        return render_residuals(read_predictions(plots / PREDICTIONS_FILE))
+    return render_confusion(read_confusion(plots / CONFUSION_FILE))
+
+
+def read_model_version(model_dir: Path) -> str | None:
+    """The bundle's model version; None when there is no readable bundle (the report says "The model")."""
+    try:
+        return read_metadata(model_dir).model_version
+    except BundleError:
         return None
-    return str(version) if version else None
 
 
 def head_commit(cwd: Path) -> str:
@@ -151,18 +199,16 @@ def describe_base(base: str, name: str | None) -> str:
     return f"`{name}` ({revision})" if name and name != base else revision
 
 
-def build_report(
-    *, base: str, base_name: str | None, cwd: Path, confusion: Path, metadata: Path
-) -> tuple[str, Verdict]:
+def build_report(*, base: str, base_name: str | None, cwd: Path, plots: Path, model_dir: Path) -> tuple[str, Verdict]:
     metrics, params = _dvc.metrics_diff(base, cwd), _dvc.params_diff(base, cwd)
     verdict = gate(metrics, params)
     context = Context(
-        base=describe_base(base, base_name), head=head_commit(cwd), model_version=read_model_version(cwd / metadata)
+        base=describe_base(base, base_name), head=head_commit(cwd), model_version=read_model_version(cwd / model_dir)
     )
     report = render_report(
         metrics=metrics,
         params=params,
-        confusion=read_confusion(cwd / confusion),
+        test_split=render_test_split(params, cwd / plots),
         verdict=verdict,
         context=context,
     )
@@ -174,13 +220,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base", required=True, help="the git revision to compare with (the PR's base)")
     parser.add_argument("--base-name", help="how to call the base in the report, e.g. the branch name")
     parser.add_argument("--cwd", type=Path, default=Path(), help="the project folder")
-    parser.add_argument("--confusion", type=Path, default=CONFUSION_FILE, help="rows of {actual, predicted}")
-    parser.add_argument("--metadata", type=Path, default=METADATA_FILE, help="the model metadata (for its version)")
+    parser.add_argument("--plots", type=Path, default=PLOTS_DIR, help="the evaluate stage's plot data")
+    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR, help="the model bundle (for its version)")
     parser.add_argument("--out", type=Path, help="write the report here instead of to stdout")
     args = parser.parse_args(argv)
     try:
         report, _ = build_report(
-            base=args.base, base_name=args.base_name, cwd=args.cwd, confusion=args.confusion, metadata=args.metadata
+            base=args.base, base_name=args.base_name, cwd=args.cwd, plots=args.plots, model_dir=args.model_dir
         )
     except CicdError as exc:
         print(f"error: {exc}", file=sys.stderr)

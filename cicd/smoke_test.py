@@ -1,11 +1,13 @@
 """Smoke-test a running model service with the golden records of the model it should serve.
 
-    python -m cicd.smoke_test --url http://127.0.0.1:8000 [--metadata serving/app/model/metadata.json]
+    python -m cicd.smoke_test --url http://127.0.0.1:8000 [--model-dir serving/app/model]
     python -m cicd.smoke_test --cdk-outputs serving/deployment/cdk.out/outputs.json
 
 Waits (bounded) for GET /health to answer 200, checks the model version, then sends every golden record
-through POST /predict and all of them through POST /predict/batch: labels must be equal and probabilities
-within the tolerance. Prints one line per problem; exit 0 passed, 1 failed, 2 could not run.
+through POST /predict and all of them through POST /predict/batch: labels must be equal (as JSON values:
+true, 1 and "1" differ) and probabilities within the tolerance, or for regression the predicted values
+within the tolerance. The tolerance is the bundle's own (app.bundle), the one the service replays its
+golden records with at start-up. Prints one line per problem; exit 0 passed, 1 failed, 2 could not run.
 The API key, when the service needs one, comes from SMOKE_TEST_API_KEY, or else from the secret the
 CDK outputs name.
 """
@@ -24,52 +26,36 @@ from typing import Any
 
 import httpx
 
+from app.bundle import METADATA_FILE, BundleError, GoldenRecord, read_metadata
 from cicd import _github, cdk_outputs
 from cicd.errors import CicdError
 
 API_KEY_ENV = "SMOKE_TEST_API_KEY"
 API_KEY_HEADER = "X-API-Key"
-# The metadata holds scikit-learn's probabilities; the ONNX backend may differ by up to 1e-5.
-DEFAULT_TOLERANCE = 1e-4
+MODEL_DIR = Path("serving/app/model")
 DEFAULT_HEALTH_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True)
-class GoldenRecord:
-    record: dict[str, Any]
-    label: str
-    probabilities: dict[str, float]
 
 
 @dataclass(frozen=True)
 class Expected:
     model_version: str
     golden: tuple[GoldenRecord, ...]
+    # The largest difference from a golden record: a probability, or a value in the target's unit.
+    tolerance: float
 
 
 class ServiceNotHealthyError(CicdError):
     pass
 
 
-def load_expected(path: Path) -> Expected:
+def load_expected(model_dir: Path) -> Expected:
     try:
-        document = json.loads(path.read_text())
-        golden = tuple(
-            GoldenRecord(
-                record=dict(item["record"]),
-                label=str(item["label"]),
-                probabilities={str(name): float(p) for name, p in item["probabilities"].items()},
-            )
-            for item in document["golden_records"]
-        )
-        version = str(document["model_version"])
-    except FileNotFoundError as exc:
-        raise CicdError(f"{path}: not found; `dvc pull` or `make train` writes it") from exc
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise CicdError(f"{path}: not model metadata with model_version and golden_records: {exc!r}") from exc
-    if not golden:
-        raise CicdError(f"{path}: has no golden records to check a service with")
-    return Expected(model_version=version, golden=golden)
+        metadata = read_metadata(model_dir)
+    except BundleError as exc:
+        hint = "; `dvc pull` or `make train` writes it" if not (model_dir / METADATA_FILE).exists() else ""
+        raise CicdError(f"{exc}{hint}") from exc
+    golden = tuple(metadata.golden_records)
+    return Expected(model_version=metadata.model_version, golden=golden, tolerance=metadata.golden_tolerance())
 
 
 def wait_healthy(
@@ -97,23 +83,38 @@ def wait_healthy(
 
 
 def compare(where: str, expected: GoldenRecord, answer: dict[str, Any], tolerance: float) -> list[str]:
-    """Problems with one prediction, at most one line for the label and one for the probabilities."""
+    """Problems with one prediction: at most one line for the label and one for the probabilities, or one
+    for the value."""
+    if expected.value is not None:
+        return compare_value(where, expected.value, answer, tolerance)
     problems = []
-    if answer.get("label") != expected.label:
-        problems.append(f"{where}: expected label {expected.label}, got {answer.get('label')}")
+    label = answer.get("label")
+    # As JSON values: json.dumps tells true from 1 and 1 from "1", where == would not.
+    if json.dumps(label) != json.dumps(expected.label):
+        problems.append(f"{where}: expected label {json.dumps(expected.label)}, got {json.dumps(label)}")
+    expected_probabilities = expected.probabilities or {}
     got = answer.get("probabilities")
-    if not isinstance(got, dict) or set(got) != set(expected.probabilities):
+    if not isinstance(got, dict) or set(got) != set(expected_probabilities):
         shown = ", ".join(sorted(got)) if isinstance(got, dict) else repr(got)
-        problems.append(f"{where}: expected probabilities for {', '.join(sorted(expected.probabilities))}, got {shown}")
+        problems.append(f"{where}: expected probabilities for {', '.join(sorted(expected_probabilities))}, got {shown}")
         return problems
-    differences = {name: abs(float(got[name]) - p) for name, p in expected.probabilities.items()}
+    differences = {name: abs(float(got[name]) - p) for name, p in expected_probabilities.items()}
     worst = max(differences, key=lambda name: differences[name])
-    if differences[worst] > tolerance:
+    if not differences[worst] <= tolerance:
         problems.append(
             f"{where}: probabilities differ by up to {differences[worst]:.3g} (tolerance {tolerance:g}); "
-            f"{worst}: expected {expected.probabilities[worst]:.6g}, got {float(got[worst]):.6g}"
+            f"{worst}: expected {expected_probabilities[worst]:.6g}, got {float(got[worst]):.6g}"
         )
     return problems
+
+
+def compare_value(where: str, expected: float, answer: dict[str, Any], tolerance: float) -> list[str]:
+    got = answer.get("prediction")
+    if not isinstance(got, int | float) or isinstance(got, bool):
+        return [f"{where}: expected a prediction near {expected:.6g}, got {json.dumps(got)}"]
+    if not abs(got - expected) <= tolerance:
+        return [f"{where}: expected prediction {expected:.6g}, got {got:.6g} (tolerance {tolerance:g})"]
+    return []
 
 
 def check_predictions(client: httpx.Client, expected: Expected, tolerance: float) -> list[str]:
@@ -179,18 +180,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--cdk-outputs", type=Path, help="the outputs file of `cdk deploy` (ServiceUrl, ApiKeySecretArn)"
     )
     parser.add_argument("--stack", help="the stack in the outputs file, when it holds several")
-    parser.add_argument("--metadata", type=Path, default=Path("serving/app/model/metadata.json"))
-    parser.add_argument("--tolerance", type=float, default=DEFAULT_TOLERANCE, help="largest probability difference")
+    parser.add_argument("--model-dir", type=Path, default=MODEL_DIR, help="the model bundle the service should serve")
+    parser.add_argument(
+        "--tolerance", type=float, help="largest difference from a golden record (default: the bundle's own)"
+    )
     parser.add_argument("--health-timeout", type=float, default=DEFAULT_HEALTH_TIMEOUT, help="seconds")
     parser.add_argument("--github-output", default=os.environ.get("GITHUB_OUTPUT"), help="writes url=<base URL>")
     args = parser.parse_args(argv)
     try:
-        expected = load_expected(args.metadata)
+        expected = load_expected(args.model_dir)
+        tolerance = expected.tolerance if args.tolerance is None else args.tolerance
         url, api_key = resolve_target(args, dict(os.environ))
         _github.set_outputs(_github.optional_path(args.github_output), url=url)
         headers = {API_KEY_HEADER: api_key} if api_key else {}
         with httpx.Client(base_url=url, headers=headers, timeout=10.0) as client:
-            problems = smoke_test(client, expected, tolerance=args.tolerance, health_timeout=args.health_timeout)
+            problems = smoke_test(client, expected, tolerance=tolerance, health_timeout=args.health_timeout)
     except ServiceNotHealthyError as exc:
         print(f"smoke test failed: {url}: {exc}")
         return 1
@@ -204,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     print(
         f"smoke test passed: {url} serves model {expected.model_version}; {len(expected.golden)} golden records "
-        f"matched via /predict and /predict/batch within {args.tolerance:g}"
+        f"matched via /predict and /predict/batch within {tolerance:g}"
     )
     return 0
 

@@ -17,10 +17,11 @@ lint-workflows: $(SYNCED)
 	check-jsonschema --builtin-schema vendor.github-workflows $(WORKFLOWS_DIR)/*.yml
 	zizmor $(ZIZMOR_FLAGS) --no-progress $(WORKFLOWS_DIR)
 
-## Decide whether the train workflow trains and publishes (HEAD_REPOSITORY, GITHUB_REPOSITORY; standard library only)
+## Decide whether the train workflow trains and publishes (HEAD_REPOSITORY, GITHUB_REPOSITORY, GITHUB_ACTOR, TRAIN_PUSH_ACTOR; standard library only)
 train-guard:
 	$(PYTHON_BOOTSTRAP) -m cicd.train_guard --head-repository "$${HEAD_REPOSITORY:?set HEAD_REPOSITORY=owner/name}" \
-		--base-repository "$${GITHUB_REPOSITORY:?set GITHUB_REPOSITORY=owner/name}" --actor "$${GITHUB_ACTOR:-}"
+		--base-repository "$${GITHUB_REPOSITORY:?set GITHUB_REPOSITORY=owner/name}" --actor "$${GITHUB_ACTOR:-}" \
+		$${TRAIN_PUSH_ACTOR:+--push-actor "$$TRAIN_PUSH_ACTOR"}
 
 ## Check that the DVC remote lives in the bucket DVC_BUCKET names (the repository variable), when it is set
 dvc-check-remote: $(SYNCED)
@@ -49,14 +50,15 @@ pr-report: $(SYNCED)
 	@cat "$(PR_REPORT)"
 	@if [ -n "$${GITHUB_STEP_SUMMARY:-}" ]; then cat "$(PR_REPORT)" >> "$$GITHUB_STEP_SUMMARY"; fi
 
-## Fail when macro F1 dropped against BASE=<git revision> by more than params.yaml evaluate.max_macro_f1_drop
+## Fail when the metric of params.yaml evaluate.gate got worse against BASE=<git revision> than the base's gate allows
 metric-gate: $(SYNCED)
 	python -m cicd.metric_gate --base "$${BASE:?set BASE=<git revision>}"
 
-## Create or update the report comment on pull request PR=<number> (GITHUB_TOKEN, GITHUB_REPOSITORY)
+## Create or update the report comment on pull request PR=<number> (GITHUB_TOKEN; PR_COMMENT_AUTHOR: who the token acts as)
 pr-comment: $(SYNCED)
 	python -m cicd.pr_comment --repository "$${GITHUB_REPOSITORY:?set GITHUB_REPOSITORY=owner/name}" \
-		--pull-request "$${PR:?set PR=<number>}" --body-file "$(PR_REPORT)"
+		--pull-request "$${PR:?set PR=<number>}" --body-file "$(PR_REPORT)" \
+		$${PR_COMMENT_AUTHOR:+--author "$$PR_COMMENT_AUTHOR"}
 
 ## Commit dvc.lock and reports/ and push them to BRANCH=<pull request branch> (GITHUB_TOKEN; marked [skip-train])
 commit-back: $(SYNCED)

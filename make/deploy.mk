@@ -10,7 +10,8 @@ CDK_FLAGS := --no-notices
 SERVICE_ENVIRONMENT ?= staging
 # Extra `-c key=value` pairs for the service stack, e.g. -c certificateArn=arn:aws:acm:... -c alarmEmail=...
 SERVICE_CONTEXT ?=
-# Extra `-c key=value` pairs for the infrastructure, e.g. -c githubOidcProviderArn=arn:aws:iam::...
+# Extra `-c key=value` pairs for the infrastructure, e.g. -c githubOidcProviderArn=arn:aws:iam::... or
+# -c dataSources=s3://bucket/prefix,s3://other (infrastructure/README.md)
 INFRASTRUCTURE_CONTEXT ?=
 # owner/name: GitHub Actions sets it; locally it comes from the `origin` remote.
 GITHUB_REPOSITORY ?= $(shell git remote get-url origin 2>/dev/null | sed -nE 's#^.*github\.com[:/]([^/]+/[^/]+)$$#\1#p' | sed 's/\.git$$//')

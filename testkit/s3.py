@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from testkit.processes import VENV_BIN, free_port, stop, wait_for_port
+from testkit.processes import VENV_BIN, OutputFollower, free_port, stop
 
 
 @dataclass(frozen=True)
@@ -33,11 +33,14 @@ def s3_server() -> Iterator[S3Server]:
     port = free_port()
     process = subprocess.Popen(
         [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
+    assert process.stdout is not None
+    output = OutputFollower(process.stdout)
     try:
-        wait_for_port(port, process)
+        # werkzeug says so once its socket listens.
+        output.wait_for_text(f"Running on http://127.0.0.1:{port}", timeout=30)
         env = {
             **os.environ,
             "AWS_ACCESS_KEY_ID": "testing",
@@ -48,3 +51,4 @@ def s3_server() -> Iterator[S3Server]:
         yield S3Server(endpoint=f"http://127.0.0.1:{port}", env=env)
     finally:
         stop(process)
+        output.join(timeout=10)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from testkit.processes import VENV_BIN, free_port, wait_for_port
+from testkit.processes import VENV_BIN, OutputFollower, free_port
 from testkit.project import REPOSITORY
 
 SERVING = REPOSITORY / "serving"
@@ -33,24 +33,23 @@ def model_service(model_dir: Path, log: Path, api_key: str | None = None) -> Ite
         MODEL_SERVICE_WORKERS="1",
         **({"MODEL_SERVICE_API_KEY": api_key} if api_key else {}),
     )
-    with log.open("wb") as output:
-        # Its own session: should the master need killing, its worker goes with it.
-        process = subprocess.Popen(
-            [str(VENV_BIN / "gunicorn"), "--config", "app/gunicorn.conf.py"],
-            cwd=SERVING,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            try:
-                wait_for_port(port, process, timeout=60)
-            except (RuntimeError, TimeoutError) as exc:
-                raise AssertionError(f"{exc}\n{log.read_text(errors='replace')[-3000:]}") from exc
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            _stop(process)
+    # Its own session: should the master need killing, its worker goes with it.
+    process = subprocess.Popen(
+        [str(VENV_BIN / "gunicorn"), "--config", "app/gunicorn.conf.py"],
+        cwd=SERVING,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    output = OutputFollower(process.stdout, copy_to=log)
+    try:
+        output.wait_for_text(f"Listening at: http://127.0.0.1:{port}", timeout=60)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(process)
+        output.join(timeout=10)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -27,13 +27,17 @@ class FakeGitHub(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.comments: list[dict[str, Any]] = []
         self.calls: list[str] = []
+        # Who the token acts as: the author of the comments it creates.
+        self.token_login = "github-actions[bot]"
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def add(self, body: str, login: str = "someone") -> dict[str, Any]:
-        comment = {"id": 1000 + len(self.comments), "body": body, "user": {"login": login}}
+        # As GitHub does: `[bot]` logins belong to apps, which no person can sign up as.
+        user = {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"}
+        comment = {"id": 1000 + len(self.comments), "body": body, "user": user}
         comment["html_url"] = f"https://github.example/{REPOSITORY}/pull/7#issuecomment-{comment['id']}"
         self.comments.append(comment)
         return comment
@@ -74,7 +78,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         if self._authorized():
-            self._reply(201, self.server.add(self._body()["body"], login="github-actions[bot]"))
+            self._reply(201, self.server.add(self._body()["body"], login=self.server.token_login))
 
     def do_PATCH(self) -> None:
         if not self._authorized():
@@ -134,6 +138,45 @@ def test_a_reply_quoting_the_report_is_not_taken_for_it(github: FakeGitHub) -> N
     quoted = github.add("> " + report("old"))
     assert upsert_report(api(github), REPOSITORY, 7, report("new"))[0] == "created"
     assert quoted["body"] == "> " + report("old")
+
+
+def test_a_persons_comment_that_starts_with_the_marker_is_neither_taken_nor_edited(github: FakeGitHub) -> None:
+    forged = github.add(report("not the report"), login="mallory")
+    assert upsert_report(api(github), REPOSITORY, 7, report("run 1"))[0] == "created"
+    ours = github.comments[-1]
+
+    assert upsert_report(api(github), REPOSITORY, 7, report("run 2"))[0] == "updated"
+    assert (forged["body"], ours["body"]) == (report("not the report"), report("run 2"))
+    assert f"PATCH /repos/{REPOSITORY}/issues/comments/{forged['id']}" not in github.calls
+
+
+@pytest.mark.parametrize(
+    ("login", "kind", "taken"),
+    [
+        ("github-actions[bot]", "Bot", True),
+        ("github-actions[bot]", "User", False),
+        ("github-actions", "User", False),
+        ("someone", "User", False),
+    ],
+)
+def test_only_the_authors_own_comment_counts(login: str, kind: str, taken: bool) -> None:
+    comment = {"body": report("x"), "user": {"login": login, "type": kind}}
+    assert (pr_comment.find_report(iter([comment])) is comment) is taken
+
+
+def test_the_author_is_configurable_to_the_identity_the_token_acts_as(
+    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    github.token_login = "penguins-report[bot]"
+    other = github.add(report("by another bot"), login="github-actions[bot]")
+    ours = github.add(report("old"), login="penguins-report[bot]")
+    body = tmp_path / "report.md"
+    body.write_text(report("new"))
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    argv = ["--repository", REPOSITORY, "--pull-request", "7", "--body-file", str(body), "--api-url", github.url]
+
+    assert pr_comment.main([*argv, "--author", "penguins-report[bot]"]) == 0
+    assert (other["body"], ours["body"]) == (report("by another bot"), report("new"))
 
 
 def test_a_body_without_the_marker_is_refused_before_any_call(github: FakeGitHub) -> None:

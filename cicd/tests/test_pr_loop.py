@@ -7,7 +7,6 @@ now names, the service serves it, and the smoke test replays its golden records.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from app.bundle import read_metadata, write_metadata
 from testkit.processes import VENV_BIN
 from testkit.project import REPOSITORY, project_env, run
 from testkit.s3 import S3Server
@@ -78,7 +78,7 @@ def loop(trained_project: Path, s3_server: S3Server, tmp_path_factory: pytest.Te
     # The pull request: a stronger regularisation, nothing retrained by hand.
     run(["git", "checkout", "--quiet", "-b", BRANCH], project)
     params = project / "params.yaml"
-    params.write_text(re.sub(r"(logistic_regression:\n\s+C: )1\.0", r"\g<1>0.05", params.read_text()))
+    params.write_text(re.sub(r"(hyperparameters: \{C: )1\.0", r"\g<1>0.05", params.read_text()))
     run(["git", "commit", "--quiet", "--all", "--message", "Regularise more"], project)
     run(["git", "push", "--quiet", "origin", BRANCH], project)
     head = git(project, "rev-parse", "HEAD")
@@ -110,19 +110,19 @@ def test_the_report_compares_metrics_and_params_with_the_base_and_passes_the_gat
     report = (loop.ci / "cicd/out/pr-report.md").read_text()
     assert report.startswith("<!-- model-report -->\n")
     assert (
-        "✅ **Metric gate passed: macro F1 dropped by 0.01443 (1 → 0.98557), within the allowed 0.02 "
-        "(params.yaml evaluate.max_macro_f1_drop)**"
+        "✅ **Metric gate passed: macro_f1 dropped by 0.01443 (1 → 0.98557), within the allowed 0.02 "
+        "(params.yaml evaluate.gate of the base)**"
     ) in report
     assert f"compared with `main` (`{loop.base[:12]}`)" in report
     assert "| macro_f1 | 1 | 0.98557 | -0.01443 |" in report
-    assert "| train.hyperparameters.logistic_regression.C | 1 | 0.05 |" in report
+    assert "| train.hyperparameters.C | 1 | 0.05 |" in report
     assert "| actual ╲ predicted | Adelie | Chinstrap | Gentoo |" in report
     assert (
         loop.outputs["metric-gate"]
         .strip()
         .endswith(
-            "Metric gate passed: macro F1 dropped by 0.01443 (1 → 0.98557), within the allowed 0.02 "
-            "(params.yaml evaluate.max_macro_f1_drop)"
+            "Metric gate passed: macro_f1 dropped by 0.01443 (1 → 0.98557), within the allowed 0.02 "
+            "(params.yaml evaluate.gate of the base)"
         )
     )
 
@@ -137,22 +137,24 @@ def test_the_commit_back_lands_on_the_branch_and_does_not_train_again(loop: Loop
     changed = run(["git", "diff", "--name-only", loop.head, BRANCH], loop.origin).stdout.split()
     assert changed == ["dvc.lock", "reports/metrics.json", *sorted(c for c in changed if c.startswith("reports/plots"))]
 
-    # The workflow's next run, on the bot's commit, is skipped by the loop guard.
+    # The workflow's next run, on the bot's commit pushed with TRAIN_PUSH_TOKEN, is skipped by the loop guard.
     run(["git", "fetch", "--quiet", "origin", BRANCH], loop.ci)
     run(["git", "checkout", "--quiet", "--detach", "FETCH_HEAD"], loop.ci)
-    outputs = tmp_path / "outputs"
     guard_env = {
         **loop.env,
         "HEAD_REPOSITORY": "owner/name",
         "GITHUB_REPOSITORY": "owner/name",
-        "GITHUB_OUTPUT": str(outputs),
+        "TRAIN_PUSH_ACTOR": "penguins-train[bot]",
     }
-    make(loop.ci, guard_env, "train-guard")
-    assert outputs.read_text() == "train=false\npublish=false\n"
+    for actor, decided in (("penguins-train[bot]", "false"), ("mallory", "true")):
+        # Had a person pushed a commit with the same message, it would train: anyone can write the marker.
+        outputs = tmp_path / f"outputs-{actor}"
+        make(loop.ci, {**guard_env, "GITHUB_ACTOR": actor, "GITHUB_OUTPUT": str(outputs)}, "train-guard")
+        assert outputs.read_text() == f"train={decided}\npublish={decided}\n", actor
 
 
-def smoke_test(url: str, metadata: Path, env: dict[str, str]) -> str:
-    command = [str(VENV_BIN / "python"), "-m", "cicd.smoke_test", "--url", url, "--metadata", str(metadata)]
+def smoke_test(url: str, model_dir: Path, env: dict[str, str]) -> str:
+    command = [str(VENV_BIN / "python"), "-m", "cicd.smoke_test", "--url", url, "--model-dir", str(model_dir)]
     result = run(command, REPOSITORY, env={**env, "SMOKE_TEST_API_KEY": API_KEY}, check=False)
     assert result.returncode == 1, result.stdout + result.stderr
     return result.stdout
@@ -165,16 +167,16 @@ def test_a_fresh_clone_pulls_the_new_model_and_the_service_replays_its_golden_re
     run(["git", "clone", "--quiet", "--branch", BRANCH, str(loop.origin), str(fresh)], tmp_path)
     make(fresh, loop.env, "dvc-pull")
     assert "Data and pipelines are up to date." in run([str(VENV_BIN / "dvc"), "status"], fresh).stdout
-    pulled = json.loads((fresh / MODEL_DIR / "metadata.json").read_text())
-    assert pulled["params"]["train"]["hyperparameters"]["logistic_regression"]["C"] == 0.05
-    base = json.loads((trained_project / MODEL_DIR / "metadata.json").read_text())
-    assert base["model_version"] != pulled["model_version"]
+    pulled = read_metadata(fresh / MODEL_DIR)
+    assert pulled.hyperparameters["C"] == 0.05
+    base = read_metadata(trained_project / MODEL_DIR)
+    assert base.model_version != pulled.model_version
 
     with serve(fresh / MODEL_DIR, api_key=API_KEY) as url:
         passed = make(fresh, {**loop.env, "SMOKE_TEST_API_KEY": API_KEY}, "smoke-test", f"URL={url}")
         assert passed.strip().endswith(
-            f"smoke test passed: {url} serves model {pulled['model_version']}; 20 golden records matched via "
-            "/predict and /predict/batch within 0.0001"
+            f"smoke test passed: {url} serves model {pulled.model_version}; 20 golden records matched via "
+            "/predict and /predict/batch within 1e-05"
         )
 
         without_key = make(fresh, loop.env, "smoke-test", f"URL={url}", check=False)
@@ -182,15 +184,14 @@ def test_a_fresh_clone_pulls_the_new_model_and_the_service_replays_its_golden_re
         assert "  golden record 0: POST /predict answered 401: " in without_key
 
         # The base branch's model, expected of a service that serves the pull request's.
-        (tmp_path / "base.json").write_text(json.dumps(base))
-        assert smoke_test(url, tmp_path / "base.json", loop.env) == (
+        assert smoke_test(url, trained_project / MODEL_DIR, loop.env) == (
             f"smoke test failed: {url}: 1 problem(s)\n"
-            f"  GET /health: the service serves model {pulled['model_version']}, "
-            f"the metadata describes {base['model_version']}\n"
+            f"  GET /health: the service serves model {pulled.model_version}, "
+            f"the metadata describes {base.model_version}\n"
         )
         # Even under the right version, the base model's golden records do not come back.
-        (tmp_path / "relabelled.json").write_text(json.dumps({**base, "model_version": pulled["model_version"]}))
-        lines = smoke_test(url, tmp_path / "relabelled.json", loop.env).splitlines()
+        write_metadata(tmp_path / "relabelled", base.model_copy(update={"model_version": pulled.model_version}))
+        lines = smoke_test(url, tmp_path / "relabelled", loop.env).splitlines()
         assert lines[0] == f"smoke test failed: {url}: {len(lines) - 1} problem(s)"
         assert lines[1].startswith("  golden record 0 via /predict: probabilities differ by up to ")
         assert any(line.startswith("  golden record 19 via /predict/batch: ") for line in lines)

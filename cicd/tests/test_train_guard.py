@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from cicd import train_guard
-from cicd.train_guard import SKIP_MARKER, decide
+from cicd.train_guard import DEFAULT_PUSH_ACTOR, SKIP_MARKER, decide
 
 BASE = "owner/name"
 
@@ -15,11 +15,34 @@ def test_a_pull_request_from_this_repository_trains_and_publishes() -> None:
     assert (decision.train, decision.publish) == (True, True)
 
 
-def test_the_training_jobs_own_commit_does_not_train_again() -> None:
+@pytest.mark.parametrize(
+    ("actor", "push_actor"), [(DEFAULT_PUSH_ACTOR, None), ("penguins-train[bot]", "penguins-train[bot]")]
+)
+def test_the_training_jobs_own_commit_does_not_train_again(actor: str, push_actor: str | None) -> None:
     message = f"Update dvc.lock and metrics from the train workflow {SKIP_MARKER}\n"
-    decision = decide(head_repository=BASE, base_repository=BASE, actor="alice", head_message=message)
+    pushed_by = {} if push_actor is None else {"push_actor": push_actor}
+    decision = decide(head_repository=BASE, base_repository=BASE, actor=actor, head_message=message, **pushed_by)
     assert (decision.train, decision.publish) == (False, False)
     assert "training job's own commit" in decision.reason
+
+
+def test_a_persons_commit_carrying_the_marker_still_trains() -> None:
+    message = f"Tune C {SKIP_MARKER}\n"
+    decision = decide(head_repository=BASE, base_repository=BASE, actor="mallory", head_message=message)
+    assert (decision.train, decision.publish) == (True, True)
+
+
+def test_an_ignored_marker_is_a_warning_naming_who_pushed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outputs = tmp_path / "output"
+    argv = ["--head-repository", BASE, "--base-repository", BASE, "--github-output", str(outputs)]
+    argv += ["--actor", "mallory", "--push-actor", "penguins-train[bot]", "--message", f"Tune C {SKIP_MARKER}"]
+    assert train_guard.main(argv) == 0
+
+    assert outputs.read_text() == "train=true\npublish=true\n"
+    assert capsys.readouterr().out.startswith(
+        f"::warning title={SKIP_MARKER} not honoured::the head commit carries {SKIP_MARKER}, but mallory pushed it, "
+        "not penguins-train[bot]"
+    )
 
 
 @pytest.mark.parametrize(
@@ -53,5 +76,6 @@ def test_the_head_commit_message_is_read_from_git(tmp_path: Path, monkeypatch: p
     monkeypatch.chdir(tmp_path)
     outputs = tmp_path / "output"
     argv = ["--head-repository", BASE, "--base-repository", BASE, "--github-output", str(outputs)]
+    argv += ["--actor", "penguins-train[bot]", "--push-actor", "penguins-train[bot]"]
     assert train_guard.main(argv) == 0
     assert outputs.read_text() == "train=false\npublish=false\n"

@@ -113,10 +113,52 @@ def test_nightly_fuzzes_deeply_and_benchmarks_on_a_schedule() -> None:
     assert all(job["permissions"] == {"contents": "read"} for job in document["jobs"].values())
 
 
-def test_training_runs_on_pull_requests_that_touch_the_pipeline() -> None:
+def test_training_runs_on_pull_requests_that_touch_the_pipeline_its_data_or_its_model() -> None:
     trigger = workflow("train.yml")["on"]
     assert list(trigger) == ["pull_request"]
-    assert {"training/**", "params.yaml", "dvc.yaml", "data/**"} <= set(trigger["pull_request"]["paths"])
+    assert sorted(trigger["pull_request"]) == ["paths"]
+    assert sorted(trigger["pull_request"]["paths"]) == sorted(
+        [
+            "training/**",
+            "params.yaml",
+            "dvc.yaml",
+            "dvc.lock",
+            # Data in git, and the .dvc file of data added or imported with DVC, in any folder.
+            "data/**",
+            "**.dvc",
+            # A pretrained Pipeline (train.pretrained), and the contract every stage writes through.
+            "models/**",
+            "serving/app/bundle.py",
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("changed", "trains"),
+    [
+        ("data/raw/houses.csv.dvc", True),
+        ("houses.csv.dvc", True),
+        ("datasets/2026/houses.parquet.dvc", True),
+        ("data/raw/penguins.csv", True),
+        ("models/pipeline.joblib.dvc", True),
+        ("training/stages/train.py", True),
+        ("serving/app/bundle.py", True),
+        ("serving/app/main.py", False),
+        ("README.md", False),
+        ("cicd/metric_gate.py", False),
+    ],
+)
+def test_the_paths_filter_matches_what_retrains(changed: str, trains: bool) -> None:
+    # GitHub's filter patterns: `**` matches any characters, `/` included; `*` any but `/`.
+    patterns = workflow("train.yml")["on"]["pull_request"]["paths"]
+    assert any(re.fullmatch(_glob(pattern), changed) for pattern in patterns) is trains
+
+
+def _glob(pattern: str) -> str:
+    return "".join(
+        ".*" if part == "**" else "[^/]*" if part == "*" else re.escape(part)
+        for part in re.split(r"(\*\*|\*)", pattern)
+    )
 
 
 def test_the_loop_guard_decides_before_the_training_job_starts() -> None:
@@ -126,8 +168,17 @@ def test_the_loop_guard_decides_before_the_training_job_starts() -> None:
     guard = workflow("train.yml")["jobs"]["guard"]
     assert guard["outputs"] == {"train": "${{ steps.guard.outputs.train }}"}
     assert guard["permissions"] == {"contents": "read"}
-    step = steps("train.yml", "guard")[index_of("train.yml", "guard", "train-guard")]
-    assert step["env"]["HEAD_REPOSITORY"] == "${{ github.event.pull_request.head.repo.full_name }}"
+    for job in ("guard", "train"):
+        step = steps("train.yml", job)[index_of("train.yml", job, "train-guard")]
+        assert step["env"]["HEAD_REPOSITORY"] == "${{ github.event.pull_request.head.repo.full_name }}"
+        # Set by an administrator, unlike a commit message: only this actor's [skip-train] is honoured.
+        assert step["env"]["TRAIN_PUSH_ACTOR"] == "${{ vars.TRAIN_PUSH_ACTOR }}"
+
+
+def test_the_report_comment_is_looked_for_under_the_identity_its_token_acts_as() -> None:
+    step = steps("train.yml", "train")[index_of("train.yml", "train", "pr-comment")]
+    assert step["env"]["GITHUB_TOKEN"] == "${{ github.token }}"
+    assert step["env"]["PR_COMMENT_AUTHOR"] == "github-actions[bot]"
 
 
 def test_the_training_job_publishes_only_when_allowed_and_always_trains_tests_and_gates() -> None:

@@ -1,8 +1,11 @@
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .dvc_bucket import DvcBucket
+from .settings import DataSource
 
 GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com"
 # The service stack names its generated API key secrets under this prefix (service_deployment/stack.py).
@@ -14,7 +17,8 @@ class GithubActionsAccess(Construct):
     """GitHub Actions reaches AWS through OIDC only: one role for pull-request jobs, one for deploying.
 
     Each trust policy pins the token's audience and its `sub` claim to this repository, so no other
-    repository, branch or event can assume the roles.
+    repository, branch or event can assume the roles. The pull-request role, which trains, may also read
+    `data_sources`: the S3 locations that `dvc import-url` fetches data from.
     """
 
     def __init__(
@@ -27,6 +31,7 @@ class GithubActionsAccess(Construct):
         deploy_environment: str = "production",
         cdk_qualifier: str = "hnb659fds",
         existing_provider_arn: str | None = None,
+        data_sources: Sequence[DataSource] = (),
     ) -> None:
         super().__init__(scope, construct_id)
         owner, _, name = repository.partition("/")
@@ -37,9 +42,13 @@ class GithubActionsAccess(Construct):
         self.pull_request_role = iam.Role(
             self,
             "PullRequestRole",
-            description=f"GitHub Actions pull-request jobs of {repository}: DVC remote read/write",
+            description=f"GitHub Actions pull-request jobs of {repository}: DVC remote read/write"
+            + (", data sources read" if data_sources else ""),
             assumed_by=self._github_principal(f"repo:{repository}:pull_request"),
-            inline_policies={"DvcReadWrite": _dvc_policy(dvc, write=True)},
+            inline_policies={
+                "DvcReadWrite": _dvc_policy(dvc, write=True),
+                **({"DataSourcesRead": _data_sources_policy(data_sources)} if data_sources else {}),
+            },
         )
         self.deploy_role = iam.Role(
             self,
@@ -53,6 +62,7 @@ class GithubActionsAccess(Construct):
             },
         )
         self._acknowledge_findings(dvc, cdk_qualifier)
+        self._acknowledge_data_sources(data_sources)
 
     def _create_provider(self) -> str:
         provider = iam.OidcProviderNative(
@@ -103,10 +113,65 @@ class GithubActionsAccess(Construct):
             )
         )
 
+    def _acknowledge_data_sources(self, sources: Sequence[DataSource]) -> None:
+        for bucket, prefixes in _by_bucket(sources).items():
+            for prefix in prefixes or (None,):
+                where = f"s3://{bucket}/{prefix}/" if prefix else f"s3://{bucket}"
+                wildcard = f"{bucket}/{prefix}/*" if prefix else f"{bucket}/*"
+                cdk.Validations.of(self.pull_request_role).acknowledge(
+                    cdk.Acknowledgment(
+                        id=f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{wildcard}]",
+                        reason=(
+                            f"Read-only (s3:GetObject) below the data source {where}, set by the dataSources "
+                            "context, so that pull-request jobs can fetch what `dvc import-url` imported from there; "
+                            "a data set is a folder of files whose names are not known in advance."
+                        ),
+                    )
+                )
+
 
 def _bucket_arn(dvc: DvcBucket) -> str:
     # Built from the literal name (not the bucket's GetAtt) so the policy reads like the bucket it names.
-    return f"arn:{cdk.Aws.PARTITION}:s3:::{dvc.bucket_name}"
+    return _s3_arn(dvc.bucket_name)
+
+
+def _s3_arn(bucket: str, key: str | None = None) -> str:
+    return f"arn:{cdk.Aws.PARTITION}:s3:::{bucket}" + (f"/{key}" if key is not None else "")
+
+
+def _by_bucket(sources: Sequence[DataSource]) -> dict[str, tuple[str, ...]]:
+    """bucket -> its prefixes, in the order given; () for a whole bucket, which no prefix can widen."""
+    grouped: dict[str, tuple[str, ...]] = {}
+    for source in sources:
+        known = grouped.get(source.bucket)
+        if source.prefix is None or known == ():
+            grouped[source.bucket] = ()
+        elif source.prefix not in (known or ()):
+            grouped[source.bucket] = (*(known or ()), source.prefix)
+    return grouped
+
+
+def _data_sources_policy(sources: Sequence[DataSource]) -> iam.PolicyDocument:
+    """Read-only access to the data sources: list each bucket within its prefixes, get the objects under them."""
+    grouped = _by_bucket(sources)
+    statements = [
+        iam.PolicyStatement(
+            actions=["s3:ListBucket"],
+            resources=[_s3_arn(bucket)],
+            conditions={"StringLike": {"s3:prefix": [p for prefix in prefixes for p in (prefix, f"{prefix}/*")]}}
+            if prefixes
+            else None,
+        )
+        for bucket, prefixes in grouped.items()
+    ]
+    # A prefix is itself a key when one file was imported, and has keys below it when a folder was.
+    objects = [
+        _s3_arn(bucket, key)
+        for bucket, prefixes in grouped.items()
+        for key in ([k for prefix in prefixes for k in (prefix, f"{prefix}/*")] if prefixes else ["*"])
+    ]
+    statements.append(iam.PolicyStatement(actions=["s3:GetObject"], resources=objects))
+    return iam.PolicyDocument(statements=statements)
 
 
 def _dvc_policy(dvc: DvcBucket, *, write: bool) -> iam.PolicyDocument:

@@ -23,6 +23,11 @@ class AccountInfrastructureStack(cdk.Stack):
                 "penguins:no-github-repository",
                 "No GitHub Actions roles: set -c githubRepository=owner/name to create them.",
             )
+            if settings.data_sources:
+                cdk.Annotations.of(self).add_warning_v2(
+                    "penguins:unused-data-sources",
+                    "dataSources is ignored: it grants the pull-request role, which needs -c githubRepository.",
+                )
             return
         github = GithubActionsAccess(
             self,
@@ -32,6 +37,7 @@ class AccountInfrastructureStack(cdk.Stack):
             deploy_environment=settings.deploy_environment,
             cdk_qualifier=settings.cdk_qualifier,
             existing_provider_arn=settings.github_oidc_provider_arn,
+            data_sources=settings.data_sources,
         )
         cdk.CfnOutput(self, "PullRequestRoleArn", value=github.pull_request_role.role_arn)
         cdk.CfnOutput(self, "DeployRoleArn", value=github.deploy_role.role_arn)

@@ -10,6 +10,7 @@ from infrastructure.account_infrastructure.application import build_app
 from testkit.cdk import Synthesized
 
 REPOSITORY = "penguin-labs/penguins-mlops"
+DATA_SOURCES = "s3://penguin-data/raw/houses,s3://public-datasets,s3://penguin-data/extra/"
 
 
 SynthesizeAccount = Callable[[Mapping[str, Any]], Synthesized]
@@ -29,6 +30,12 @@ def synthesize_account(tmp_path_factory: pytest.TempPathFactory) -> SynthesizeAc
 def account(synthesize_account: SynthesizeAccount) -> Synthesized:
     """The stack as deployed for this repository, every other setting at its default."""
     return synthesize_account({"githubRepository": REPOSITORY})
+
+
+@pytest.fixture(scope="session")
+def with_data_sources(synthesize_account: SynthesizeAccount) -> Synthesized:
+    """The stack with two prefixes of one bucket and a whole second bucket to import data from."""
+    return synthesize_account({"githubRepository": REPOSITORY, "dataSources": DATA_SOURCES})
 
 
 @pytest.fixture(scope="session")

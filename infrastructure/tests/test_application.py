@@ -9,7 +9,7 @@ import pytest
 from aws_cdk import aws_s3 as s3
 
 from infrastructure.account_infrastructure.application import STACK_NAME, build_app, settings_from_context
-from infrastructure.account_infrastructure.settings import AccountSettings
+from infrastructure.account_infrastructure.settings import AccountSettings, DataSource, SettingsError
 from testkit.cdk import nag_report
 
 pytestmark = pytest.mark.slow
@@ -45,6 +45,7 @@ def test_context_sets_every_setting():
         "deployEnvironment": "release",
         "cdkQualifier": "abc123",
         "githubOidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
+        "dataSources": "s3://penguin-data/raw,s3://public-datasets",
     }
     assert settings_from_context(cdk.App(context=context).node) == AccountSettings(
         github_repository="penguin-labs/penguins-mlops",
@@ -53,7 +54,31 @@ def test_context_sets_every_setting():
         deploy_environment="release",
         cdk_qualifier="abc123",
         github_oidc_provider_arn=context["githubOidcProviderArn"],
+        data_sources=(DataSource(bucket="penguin-data", prefix="raw"), DataSource(bucket="public-datasets")),
     )
+
+
+@pytest.mark.parametrize("value", ["", []])
+def test_empty_data_sources_grant_nothing(value):
+    assert settings_from_context(cdk.App(context={"dataSources": value}).node).data_sources == ()
+
+
+def test_an_invalid_data_source_stops_synthesis_with_one_line(tmp_path):
+    with pytest.raises(SettingsError, match=r"^dataSources: 'http://penguin-data/raw' is not an s3:// URL; "):
+        build_app(outdir=str(tmp_path), context={"githubRepository": "a/b", "dataSources": "http://penguin-data/raw"})
+    result = subprocess.run(
+        [sys.executable, "app.py", "-c", "githubRepository=penguin-labs/penguins-mlops", "-c", "dataSources=s3://"],
+        cwd=INFRASTRUCTURE,
+        env={**os.environ, "CDK_OUTDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1] == (
+        "error: dataSources: 's3://' names no bucket; expected s3://bucket or s3://bucket/prefix"
+    )
+    assert not (tmp_path / f"{STACK_NAME}.template.json").exists()
 
 
 def test_synthesis_fails_on_a_finding_that_is_not_acknowledged(tmp_path):
@@ -86,8 +111,18 @@ def test_no_allow_statement_grants_a_wildcard_action(account):
     assert found == []
 
 
-def test_cfn_lint_passes_on_every_synthesized_template(account, bucket_only):
-    templates = [str(account.template_file), str(bucket_only.template_file)]
+def test_each_data_source_wildcard_is_acknowledged_on_the_pull_request_role_only(with_data_sources):
+    acknowledged = with_data_sources.acknowledged_findings()
+    data_sources = {
+        ("GithubActions/PullRequestRole", f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::{objects}]")
+        for objects in ("penguin-data/raw/houses/*", "penguin-data/extra/*", "public-datasets/*")
+    }
+    assert set(acknowledged) == ACKNOWLEDGED | data_sources
+    assert all("s3:GetObject" in acknowledged[finding] for finding in data_sources)
+
+
+def test_cfn_lint_passes_on_every_synthesized_template(account, bucket_only, with_data_sources):
+    templates = [str(account.template_file), str(bucket_only.template_file), str(with_data_sources.template_file)]
     result = subprocess.run([str(CFN_LINT), *templates], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 

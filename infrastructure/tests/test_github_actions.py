@@ -85,6 +85,57 @@ def test_pull_request_role_reads_and_writes_only_the_dvc_prefix(account):
     }
 
 
+def _arn(resource: str) -> dict:
+    return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":s3:::{resource}"]]}
+
+
+def test_pull_request_role_may_only_read_and_list_the_data_sources(with_data_sources):
+    role = _role(with_data_sources, f"repo:{REPOSITORY}:pull_request")
+    assert (
+        role["Description"]
+        == f"GitHub Actions pull-request jobs of {REPOSITORY}: DVC remote read/write, data sources read"
+    )
+    assert _policies(role)["DataSourcesRead"] == [
+        {
+            # Listing only within the prefixes: both prefixes of penguin-data in one statement.
+            "Action": "s3:ListBucket",
+            "Condition": {"StringLike": {"s3:prefix": ["raw/houses", "raw/houses/*", "extra", "extra/*"]}},
+            "Effect": "Allow",
+            "Resource": _arn("penguin-data"),
+        },
+        {
+            # s3://public-datasets is a whole bucket: no prefix to hold the listing to.
+            "Action": "s3:ListBucket",
+            "Effect": "Allow",
+            "Resource": _arn("public-datasets"),
+        },
+        {
+            # A prefix is a key when one file is imported, or has keys below it when a folder is.
+            "Action": "s3:GetObject",
+            "Effect": "Allow",
+            "Resource": [
+                _arn("penguin-data/raw/houses"),
+                _arn("penguin-data/raw/houses/*"),
+                _arn("penguin-data/extra"),
+                _arn("penguin-data/extra/*"),
+                _arn("public-datasets/*"),
+            ],
+        },
+    ]
+    assert set(_policies(role)) == {"DvcReadWrite", "DataSourcesRead"}
+
+
+def test_the_deploy_role_gets_no_data_source(with_data_sources):
+    role = _role(with_data_sources, f"repo:{REPOSITORY}:environment:production")
+    assert set(_policies(role)) == {"CdkDeploy", "DvcRead", "SmokeTestApiKey"}
+
+
+def test_without_data_sources_the_pull_request_role_reads_only_the_dvc_remote(account):
+    role = _role(account, f"repo:{REPOSITORY}:pull_request")
+    assert set(_policies(role)) == {"DvcReadWrite"}
+    assert role["Description"] == f"GitHub Actions pull-request jobs of {REPOSITORY}: DVC remote read/write"
+
+
 def test_deploy_role_assumes_only_the_cdk_bootstrap_roles_and_reads_dvc(account):
     role = _role(account, f"repo:{REPOSITORY}:environment:production")
     policies = _policies(role)

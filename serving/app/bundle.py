@@ -25,6 +25,13 @@ SCHEMA_VERSION: Literal[2] = 2
 MISSING_CATEGORY = ""
 # The ONNX graph's output names, fixed by the convert stage.
 ONNX_LABEL_OUTPUT, ONNX_PROBABILITIES_OUTPUT, ONNX_PREDICTION_OUTPUT = "label", "probabilities", "prediction"
+# How close every reader (the service at start-up, the smoke test) must come to a golden record.
+# onnxruntime computes in float32: its probabilities agree with scikit-learn's to about 1e-6.
+GOLDEN_PROBABILITY_TOLERANCE = 1e-5
+# A regression value, in standard deviations of the training target: ten times the ONNX parity
+# bound training proves (1e-4 of the test split's deviation), so that the replay never fails on
+# the two splits' deviations differing, while any other model still misses by far more.
+GOLDEN_VALUE_TOLERANCE = 1e-3
 
 Task = Literal["classification", "regression"]
 # A class label keeps the type it had in the data: JSON true/false, an integer, or a string.
@@ -195,6 +202,13 @@ class BundleMetadata(_Frozen):
     @property
     def class_keys(self) -> list[str]:
         return [label_key(label) for label in self.classes or []]
+
+    def golden_tolerance(self) -> float:
+        """The largest difference from a golden record: a probability, or a value in the target's unit."""
+        if self.target_statistics is None:
+            return GOLDEN_PROBABILITY_TOLERANCE
+        # A constant target has no spread to be relative to.
+        return GOLDEN_VALUE_TOLERANCE * (self.target_statistics.std or 1.0)
 
 
 class BundleError(Exception):

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.middleware.forwarded import TrustedProxies
 from app.predictor.backend import BackendChoice
 
 ENV_PREFIX = "MODEL_SERVICE_"
@@ -33,8 +34,8 @@ class Settings(BaseSettings):
     max_batch_size: Annotated[int, Field(ge=1)] = 1000
     api_key: SecretStr | None = None
     log_level: LogLevel = "info"
-    # Peers whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated addresses or
-    # networks, or *): the client address in the logs is then the one the load balancer saw.
+    # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated addresses or
+    # networks, or * for any peer): the client address in the logs is then the one the load balancer saw.
     forwarded_allow_ips: str = "127.0.0.1,::1"
     # Not for operators: gunicorn.conf.py sets it so that every worker writes its metrics there.
     prometheus_multiproc_dir: Annotated[Path | None, Field(validation_alias="PROMETHEUS_MULTIPROC_DIR")] = None
@@ -42,6 +43,16 @@ class Settings(BaseSettings):
     @property
     def bind(self) -> str:
         return f"{self.host}:{self.port}"
+
+    @property
+    def trusted_proxies(self) -> TrustedProxies:
+        return TrustedProxies.parse(self.forwarded_allow_ips)
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies_parse(cls, value: str) -> str:
+        TrustedProxies.parse(value)
+        return value
 
     @field_validator("log_level", mode="before")
     @classmethod

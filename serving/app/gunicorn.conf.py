@@ -47,7 +47,6 @@ timeout = 30
 keepalive = 75
 # The control socket would open a Unix socket under $HOME: no runtime control is wanted.
 control_socket_disable = True
-forwarded_allow_ips = settings.forwarded_allow_ips
 proc_name = "model-service"
 loglevel = settings.log_level
 logconfig_dict = logging_config(settings.log_level)

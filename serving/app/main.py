@@ -14,6 +14,7 @@ from app.config import Settings
 from app.metrics import Metrics
 from app.middleware.api_key import ApiKeyMiddleware
 from app.middleware.body_limit import BodySizeLimitMiddleware
+from app.middleware.forwarded import ForwardedHeadersMiddleware
 from app.middleware.request_context import RequestContextMiddleware
 from app.predictor.errors import ModelStartupError
 from app.predictor.model import load_predictor
@@ -21,7 +22,7 @@ from app.state import ServiceState
 
 logger = logging.getLogger(__name__)
 
-DESCRIPTION = """Predicts the class of one record or a batch with the trained model.
+DESCRIPTION = """Predicts the class or the value of one record or a batch with the trained model.
 
 Request fields are generated from the model's feature schema. `GET /model` describes the model
 and its lineage.
@@ -54,7 +55,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     state = ServiceState(settings=settings, metrics=Metrics(multiprocess_dir=settings.prometheus_multiproc_dir))
-    app = FastAPI(title="Model service", description=DESCRIPTION, version="1", lifespan=lifespan)
+    # No trailing-slash redirects: their Location is built from the Host header, which the caller writes.
+    app = FastAPI(
+        title="Model service", description=DESCRIPTION, version="1", lifespan=lifespan, redirect_slashes=False
+    )
     app.state.service = state
     for module in (health, predict, model, metrics):
         app.include_router(module.router)
@@ -67,4 +71,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ApiKeyMiddleware, api_key=settings.api_key.get_secret_value(), open_paths=health.PUBLIC_PATHS
         )
     app.add_middleware(RequestContextMiddleware, metrics=state.metrics, routes=app.routes)
+    # Outermost: every layer, the access log included, sees the client the load balancer saw.
+    app.add_middleware(ForwardedHeadersMiddleware, trusted=settings.trusted_proxies)
     return app

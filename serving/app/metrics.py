@@ -7,13 +7,24 @@ sum over all of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from app.predictor.predictions import ClassPrediction, Prediction
+
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+# Equal-width buckets across the training target's range: a drift of the predictions shows as
+# mass moving between them, or into the first bucket and +Inf (below and above what training saw).
+VALUE_BUCKETS = 10
+
+
+def buckets_between(low: float, high: float, count: int = VALUE_BUCKETS) -> tuple[float, ...]:
+    """Upper bounds from `low` to `high` in `count` steps, at 6 significant digits (they are label values)."""
+    bounds = {float(f"{low + (high - low) * step / count:.6g}") for step in range(count + 1)}
+    return tuple(sorted(bounds))
 
 
 class Metrics:
@@ -37,7 +48,9 @@ class Metrics:
             buckets=LATENCY_BUCKETS,
             registry=registry,
         )
-        self.predictions = Counter("model_predictions", "Predictions by predicted class.", ["label"], registry=registry)
+        # Created once the model's task is known (serve_model): a class counter, or a histogram of values.
+        self.predictions: Counter | None = None
+        self.predicted_values: Histogram | None = None
         self.model_info = Gauge(
             "model_info",
             "The model being served (always 1).",
@@ -50,15 +63,41 @@ class Metrics:
         self.requests.labels(method, route, str(status)).inc()
         self.latency.labels(method, route).observe(seconds)
 
-    def count_predictions(self, labels: Iterable[str]) -> None:
-        for label in labels:
-            self.predictions.labels(label).inc()
+    def observe_predictions(self, predictions: Iterable[Prediction]) -> None:
+        for prediction in predictions:
+            if isinstance(prediction, ClassPrediction):
+                if self.predictions is not None:
+                    self.predictions.labels(prediction.key).inc()
+            elif self.predicted_values is not None:
+                self.predicted_values.observe(prediction.value)
 
-    def serve_model(self, *, version: str, git_commit: str, backend: str, classes: Iterable[str]) -> None:
+    def serve_model(
+        self,
+        *,
+        version: str,
+        git_commit: str,
+        backend: str,
+        classes: Iterable[str] = (),
+        value_buckets: Sequence[float] = (),
+    ) -> None:
+        """Classification names its classes (label keys); regression the histogram's bucket bounds."""
         self.model_info.labels(version, git_commit, backend).set(1)
-        for label in classes:
-            # Present from the start, at 0: a rate over a series that appears later is wrong.
-            self.predictions.labels(label)
+        registry = self._registry
+        if value_buckets and self.predicted_values is None:
+            self.predicted_values = Histogram(
+                "model_predicted_value",
+                "Predicted values (regression), in the target's unit; buckets span the training target's range.",
+                buckets=value_buckets,
+                registry=registry,
+            )
+        if not value_buckets and self.predictions is None:
+            self.predictions = Counter(
+                "model_predictions", "Predictions by predicted class.", ["label"], registry=registry
+            )
+        if self.predictions is not None:
+            for key in classes:
+                # Present from the start, at 0: a rate over a series that appears later is wrong.
+                self.predictions.labels(key)
 
     def render(self) -> bytes:
         if self._registry is not None:

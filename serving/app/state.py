@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.config import Settings
-from app.metrics import Metrics
+from app.metrics import Metrics, buckets_between
 from app.predictor.model import Predictor
 
 NOT_LOADED = "the model is not loaded yet"
@@ -22,11 +22,13 @@ class ServiceState:
     def serve(self, predictor: Predictor) -> None:
         """Ready: called only after the golden records replayed."""
         metadata = predictor.metadata
+        target = metadata.target_statistics
         self.metrics.serve_model(
             version=predictor.version,
             git_commit=metadata.git_commit,
             backend=predictor.backend.name,
-            classes=metadata.classes,
+            classes=metadata.class_keys,
+            value_buckets=() if target is None else buckets_between(target.min, target.max),
         )
         self.predictor = predictor
 

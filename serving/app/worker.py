@@ -12,10 +12,14 @@ linger is served with `Connection: close`, and the connection is closed after it
 from __future__ import annotations
 
 import asyncio
+import signal
 import socket
+import sys
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from gunicorn.arbiter import Arbiter
+from uvicorn.config import Config
 from uvicorn.server import Server
 from uvicorn_worker import UvicornWorker
 
@@ -37,6 +41,15 @@ def accept_queued(listener: socket.socket) -> list[socket.socket]:
 
 
 class DrainingServer(Server):
+    def __init__(self, config: Config, *, on_loop_start: Callable[[], None] | None = None) -> None:
+        super().__init__(config=config)
+        self._on_loop_start = on_loop_start
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        if self._on_loop_start is not None:
+            self._on_loop_start()
+        await super().serve(sockets)
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         # Synchronous from the first accept to the close of the listening sockets (in the parent's
         # shutdown, before its first await): the event loop accepts nothing in between.
@@ -58,15 +71,22 @@ class DrainingServer(Server):
 
 
 class Worker(UvicornWorker):  # type: ignore[misc]  # uvicorn_worker ships no type hints
-    """uvicorn's worker on our HTTP protocol (header limits, a linger on shutdown) and DrainingServer."""
+    """uvicorn's worker on our HTTP protocol (header limits, a linger on shutdown) and DrainingServer,
+    without uvicorn's proxy headers."""
 
-    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": HttpProtocol}
+    # uvicorn's proxy headers off: with every peer trusted it logs the leftmost X-Forwarded-For entry,
+    # which the caller wrote. ForwardedHeadersMiddleware (in create_app) reads those headers instead.
+    CONFIG_KWARGS: ClassVar[dict[str, Any]] = {"loop": "auto", "http": HttpProtocol, "proxy_headers": False}
 
-    async def _serve(self) -> None:
-        # UvicornWorker._serve, with DrainingServer in place of uvicorn's Server.
+    def run(self) -> None:
+        # gunicorn's Worker.run, as UvicornWorker's, but with DrainingServer: uvicorn's documented
+        # Server(config).run() rather than uvicorn-worker's private _serve.
         self.config.app = self.wsgi
-        server = DrainingServer(config=self.config)
-        self._install_sigquit_handler()
-        await server.serve(sockets=self.sockets)
+        server = DrainingServer(config=self.config, on_loop_start=self._handle_sigquit)
+        server.run(sockets=self.sockets)
         if not server.started:
-            raise SystemExit(Arbiter.WORKER_BOOT_ERROR)
+            sys.exit(Arbiter.WORKER_BOOT_ERROR)
+
+    def _handle_sigquit(self) -> None:
+        # As uvicorn-worker does: gunicorn's quick shutdown sends SIGQUIT, which gunicorn's handler takes.
+        asyncio.get_running_loop().add_signal_handler(signal.SIGQUIT, self.handle_exit, signal.SIGQUIT, None)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 from testkit.processes import VENV_BIN
-from testkit.project import REPOSITORY, make_project_copy, run
+from testkit.project import REPOSITORY, make_project_copy, project_env, run
 
 pytestmark = pytest.mark.slow
 MAKE_FILES = ("Makefile", "Pipfile", "Pipfile.lock")
@@ -56,5 +56,21 @@ def test_train_then_local_remote_round_trip(tmp_path: Path) -> None:
     assert "Running stage" not in make(clone, "train")
 
 
-def test_python_in_stage_commands_is_the_project_interpreter() -> None:
-    assert Path(sys.executable).parent == VENV_BIN
+def test_python_in_stage_commands_is_the_project_interpreter(tmp_path: Path) -> None:
+    # Another `python` first on the caller's PATH, as on a machine whose system python lacks the project's packages.
+    decoy = tmp_path / "decoy-bin"
+    decoy.mkdir()
+    (decoy / "python").write_text("#!/bin/sh\necho 'the decoy python ran' >&2\nexit 97\n")
+    (decoy / "python").chmod(0o755)
+    project = with_makefile(make_project_copy(tmp_path / "project"))
+    (project / "dvc.yaml").write_text(
+        "stages:\n  interpreter:\n"
+        "    cmd: python -c 'import sys; print(sys.prefix)' > interpreter.txt\n"
+        "    outs:\n      - interpreter.txt\n"
+    )
+    env = project_env()
+    env["PATH"] = f"{decoy}{os.pathsep}{env['PATH']}"
+
+    run(["make", "--no-print-directory", f"VENV={VENV_BIN.parent}", "train"], project, env=env)
+
+    assert Path((project / "interpreter.txt").read_text().strip()).resolve() == VENV_BIN.parent.resolve()

@@ -14,15 +14,23 @@ def request_validation_error(exc: ValidationError) -> RequestValidationError:
     return RequestValidationError([_located(error) for error in exc.errors(include_url=False)])
 
 
-def non_finite_prediction_error(positions: list[int], *, batch: bool) -> RequestValidationError:
+_NOT_FINITE = {
+    False: "The model's probabilities for this record are not finite numbers",
+    True: "The model's prediction for this record is not a finite number",
+}
+
+
+def non_finite_prediction_error(
+    positions: list[int], *, batch: bool, regression: bool = False
+) -> RequestValidationError:
     """Records the model could not compute: answering NaN would be a 500 (JSON has no NaN), or a lie."""
     return RequestValidationError(
         [
             {
                 "type": "prediction_not_finite",
                 "loc": ["body", "records", position] if batch else ["body"],
-                "msg": "The model's probabilities for this record are not finite numbers; "
-                "a number far outside the training range overflows the model's arithmetic",
+                "msg": f"{_NOT_FINITE[regression]}; a number far outside the training range overflows the model's "
+                "arithmetic",
             }
             for position in positions
         ]

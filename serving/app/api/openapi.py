@@ -1,7 +1,8 @@
-"""OpenAPI: request schemas and examples come from the loaded model's metadata.
+"""OpenAPI: request and response schemas and examples come from the loaded model's metadata.
 
-The routes read their bodies themselves (the schema exists only once the model is loaded),
-so the document is completed here, each time it is asked for.
+The routes read their bodies and build their answers themselves (the schemas exist only once
+the model is loaded, and differ by task), so the document is completed here, each time it is
+asked for.
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from app.middleware.api_key import API_KEY_HEADER
 from app.middleware.body_limit import BODY_TIMEOUT
 from app.predictor.model import Predictor
 from app.predictor.records import BATCH_MODEL, RECORD_MODEL
-from app.schemas import ErrorResponse
+from app.schemas import (
+    BATCH_RESPONSE_MODEL,
+    PREDICT_RESPONSE_MODEL,
+    PREDICTION_MODEL,
+    ErrorResponse,
+    prediction_models,
+)
 from app.state import ServiceState
 
 _REF = "#/components/schemas/{model}"
@@ -35,10 +42,16 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorResponse, "description": _ERRORS[code]} for code in codes}
 
 
-def json_request_body(model: str) -> dict[str, Any]:
-    """For a route's `openapi_extra`: the body is the generated model of that name."""
-    schema = {"$ref": _REF.format(model=model)}
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+def json_bodies(request: str, response: str, description: str) -> dict[str, Any]:
+    """For a route's `openapi_extra`: the request and the 200 response are the generated models of those names."""
+
+    def content(model: str) -> dict[str, Any]:
+        return {"application/json": {"schema": {"$ref": _REF.format(model=model)}}}
+
+    return {
+        "requestBody": {"required": True, "content": content(request)},
+        "responses": {"200": {"description": description, "content": content(response)}},
+    }
 
 
 def install_openapi(app: FastAPI, state: ServiceState) -> None:
@@ -48,6 +61,7 @@ def install_openapi(app: FastAPI, state: ServiceState) -> None:
         document = copy.deepcopy(generate())
         components = document.setdefault("components", {}).setdefault("schemas", {})
         components.update(_request_schemas(state.predictor))
+        components.update(_response_schemas(state.predictor))
         if state.predictor is not None:
             _add_examples(document["paths"], state.predictor)
         if state.settings.api_key is not None:
@@ -66,10 +80,28 @@ def _request_schemas(predictor: Predictor | None) -> dict[str, Any]:
     return {**definitions, BATCH_MODEL: batch}
 
 
+def _response_schemas(predictor: Predictor | None) -> dict[str, Any]:
+    if predictor is None:
+        pending = {"type": "object", "description": "Generated from the model's task and classes once it is loaded."}
+        return {PREDICTION_MODEL: pending, PREDICT_RESPONSE_MODEL: pending, BATCH_RESPONSE_MODEL: pending}
+    models = prediction_models(predictor.metadata)
+    schemas: dict[str, Any] = {}
+    for model in (models.predict, models.batch):
+        schema = model.model_json_schema(ref_template=_REF)
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
 def _add_examples(paths: dict[str, Any], predictor: Predictor) -> None:
-    example = predictor.metadata.example
-    golden = predictor.metadata.golden_records[0]
-    prediction = {"label": golden.label, "probabilities": golden.probabilities, "warnings": []}
+    metadata = predictor.metadata
+    example = metadata.example
+    golden = metadata.golden_records[0]
+    prediction: dict[str, Any] = (
+        {"prediction": golden.value, "warnings": []}
+        if metadata.task == "regression"
+        else {"label": golden.label, "probabilities": golden.probabilities, "warnings": []}
+    )
     bodies: dict[str, tuple[Any, Any]] = {
         "/predict": (example, {**prediction, "model_version": predictor.version}),
         "/predict/batch": ({"records": [example]}, {"predictions": [prediction], "model_version": predictor.version}),

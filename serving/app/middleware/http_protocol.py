@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from http import HTTPStatus
 
-from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 MAX_HEADER_BYTES = 64 * 1024
 HEADER_TIMEOUT = 10.0
@@ -128,7 +129,7 @@ class HttpProtocol(HttpToolsProtocol):
         client = f"{self.client[0]}:{self.client[1]}" if self.client else "unknown client"
         logger.warning("%d to %s: %s", status, client, detail, extra={"fields": {"status": status}})
         body = json.dumps({"detail": detail}).encode()
-        head = [STATUS_LINE[status]]
+        head = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n".encode()]
         for name, value in self.server_state.default_headers:
             head += [name, b": ", value, b"\r\n"]
         head += [

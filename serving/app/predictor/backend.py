@@ -8,6 +8,7 @@ from typing import Literal, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from app.bundle import Label
 from app.predictor.records import Record
 
 BackendName = Literal["onnx", "sklearn"]
@@ -27,10 +28,11 @@ class Backend(Protocol):
         ...
 
     @property
-    def classes(self) -> tuple[str, ...]:
-        """The class labels, in the column order of predict_proba."""
+    def classes(self) -> tuple[Label, ...]:
+        """Classification: the class labels, in the column order of `predict`. Regression: empty."""
         ...
 
-    def predict_proba(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
-        """One row per record, one column per class; records are already validated."""
+    def predict(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
+        """Records are already validated. Classification: one row per record, one probability
+        column per class. Regression: one predicted value per record (a 1-d array)."""
         ...

@@ -6,31 +6,30 @@ master runs it before forking any worker.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from importlib import metadata as package_metadata
 from pathlib import Path
 
+from app.bundle import Artifact, BundleError, BundleMetadata, file_digest, read_metadata
 from app.predictor.backend import BackendChoice, BackendName
-from app.predictor.errors import IntegrityError
-from app.predictor.metadata import Artifact, ModelMetadata, read_metadata
+from app.predictor.errors import IntegrityError, MetadataError
 
 # Unpickling a scikit-learn model under another version may fail or silently change results.
 PINNED_PACKAGES = ("scikit-learn",)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+def read_bundle(model_dir: Path) -> BundleMetadata:
+    """The bundle's metadata, or a MetadataError: the service refuses to start with its one line."""
+    try:
+        return read_metadata(model_dir)
+    except BundleError as exc:
+        raise MetadataError(str(exc)) from exc
 
 
 def check_file(model_dir: Path, artifact: Artifact) -> Path:
     path = model_dir / artifact.file
     try:
-        actual = file_sha256(path)
+        actual = file_digest(path)
     except OSError as exc:
         raise IntegrityError(f"{path}: cannot read the model file ({exc.strerror or exc})") from exc
     if actual != artifact.sha256:
@@ -41,11 +40,11 @@ def check_file(model_dir: Path, artifact: Artifact) -> Path:
     return path
 
 
-def check_model_file(model_dir: Path, metadata: ModelMetadata) -> Path:
+def check_model_file(model_dir: Path, metadata: BundleMetadata) -> Path:
     return check_file(model_dir, metadata.artifacts.model)
 
 
-def onnx_file(model_dir: Path, metadata: ModelMetadata) -> tuple[Artifact | None, str]:
+def onnx_file(model_dir: Path, metadata: BundleMetadata) -> tuple[Artifact | None, str]:
     """The usable ONNX artifact, or None and why not."""
     onnx = metadata.artifacts.onnx
     if onnx is None:
@@ -77,7 +76,7 @@ def check_package_versions(trained_with: dict[str, str], packages: tuple[str, ..
 
 @dataclass(frozen=True)
 class VerifiedModel:
-    metadata: ModelMetadata
+    metadata: BundleMetadata
     backend: BackendName
     # The file the backend loads, checked against the metadata's sha256.
     path: Path
@@ -92,7 +91,7 @@ def verify_artifacts(model_dir: Path, backend: BackendChoice = "auto") -> Verifi
     folder is not what training wrote. The scikit-learn version is checked for the same
     reason, from package metadata, without importing it.
     """
-    metadata = read_metadata(model_dir)
+    metadata = read_bundle(model_dir)
     model_path = check_model_file(model_dir, metadata)
     check_package_versions(metadata.versions)
     onnx, why_not = onnx_file(model_dir, metadata)

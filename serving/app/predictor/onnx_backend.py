@@ -13,14 +13,16 @@ import numpy as np
 import numpy.typing as npt
 import onnxruntime
 
+from app.bundle import (
+    MISSING_CATEGORY,
+    ONNX_PREDICTION_OUTPUT,
+    ONNX_PROBABILITIES_OUTPUT,
+    BundleMetadata,
+    Label,
+    NumberFeature,
+)
 from app.predictor.errors import MetadataError, ModelLoadError
-from app.predictor.metadata import Feature, NumberFeature
 from app.predictor.records import Record
-
-# The convert stage's output names (training/onnx_export.py).
-PROBABILITIES_OUTPUT = "probabilities"
-# How training marks a categorical gap (training/dataset.py MISSING_CATEGORY).
-MISSING_CATEGORY = ""
 
 
 class OnnxBackend:
@@ -28,21 +30,30 @@ class OnnxBackend:
     # Tens of microseconds a row: cheaper inline than a thread hop.
     blocking = False
 
-    def __init__(self, session: onnxruntime.InferenceSession, features: Sequence[Feature], classes: Sequence[str]):
+    def __init__(self, session: onnxruntime.InferenceSession, metadata: BundleMetadata) -> None:
         self._session = session
-        self._numeric = [f.name for f in features if isinstance(f, NumberFeature)]
-        self._categorical = [f.name for f in features if not isinstance(f, NumberFeature)]
-        inputs = sorted(i.name for i in session.get_inputs())
-        if inputs != sorted(f.name for f in features):
+        onnx = metadata.artifacts.onnx
+        inputs = list(onnx.inputs or []) if onnx is not None else []
+        graph_inputs = [graph_input.name for graph_input in session.get_inputs()]
+        names = [feature.name for feature in metadata.features]
+        # By position: the converter rewrites names that are not identifiers ("body mass (g)" -> "body_mass__g_").
+        if graph_inputs != inputs or len(inputs) != len(names):
             raise MetadataError(
-                f"the ONNX model takes inputs {inputs}, the metadata describes {[f.name for f in features]}"
+                f"the ONNX model takes inputs {graph_inputs}, the metadata lists inputs {inputs} "
+                f"for the features {names}"
             )
+        # (feature name, graph input name) pairs, numbers first: the order columns are built in.
+        pairs = list(zip(metadata.features, inputs, strict=True))
+        self._numeric = [(f.name, graph_input) for f, graph_input in pairs if isinstance(f, NumberFeature)]
+        self._categorical = [(f.name, graph_input) for f, graph_input in pairs if not isinstance(f, NumberFeature)]
         # Column order of the probabilities: the Pipeline's classes_, which the metadata lists
         # and the golden replay confirms.
-        self._classes = tuple(classes)
+        self._classes: tuple[Label, ...] = tuple(metadata.classes or ())
+        self._regression = metadata.task == "regression"
+        self._output = ONNX_PREDICTION_OUTPUT if self._regression else ONNX_PROBABILITIES_OUTPUT
 
     @classmethod
-    def load(cls, path: Path, features: Sequence[Feature], classes: Sequence[str]) -> OnnxBackend:
+    def load(cls, path: Path, metadata: BundleMetadata) -> OnnxBackend:
         options = onnxruntime.SessionOptions()
         # One thread per worker: gunicorn runs a worker per core, and more threads only contend.
         options.intra_op_num_threads = 1
@@ -51,23 +62,25 @@ class OnnxBackend:
             session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # onnxruntime raises its own exception types for a bad graph
             raise ModelLoadError(f"{path}: cannot load the ONNX model ({type(exc).__name__}: {exc})") from exc
-        return cls(session, features, classes)
+        return cls(session, metadata)
 
     @property
-    def classes(self) -> tuple[str, ...]:
+    def classes(self) -> tuple[Label, ...]:
         return self._classes
 
-    def predict_proba(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
-        (probabilities,) = self._session.run([PROBABILITIES_OUTPUT], self.inputs(records))
-        return np.asarray(probabilities, dtype=np.float64)
+    def predict(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
+        (output,) = self._session.run([self._output], self.inputs(records))
+        result = np.asarray(output, dtype=np.float64)
+        # Regression gives an [n, 1] tensor: one value per record.
+        return result.reshape(-1) if self._regression else result
 
     def inputs(self, records: Sequence[Record]) -> dict[str, npt.NDArray[np.generic]]:
-        """One [n, 1] column per feature, straight from the validated records: no DataFrame."""
+        """One [n, 1] column per graph input, straight from the validated records: no DataFrame."""
         columns: dict[str, npt.NDArray[np.generic]] = {}
-        for name in self._numeric:
+        for name, graph_input in self._numeric:
             values = [np.nan if record[name] is None else record[name] for record in records]
-            columns[name] = np.array(values, dtype=np.float32).reshape(-1, 1)
-        for name in self._categorical:
+            columns[graph_input] = np.array(values, dtype=np.float32).reshape(-1, 1)
+        for name, graph_input in self._categorical:
             labels = [MISSING_CATEGORY if record[name] is None else record[name] for record in records]
-            columns[name] = np.array(labels, dtype=object).reshape(-1, 1)
+            columns[graph_input] = np.array(labels, dtype=object).reshape(-1, 1)
         return columns

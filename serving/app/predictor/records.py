@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from app.predictor.metadata import CategoryFeature, Feature, NumberFeature
+from app.bundle import CategoryFeature, Feature, NumberFeature
 
 # One validated record: feature name -> number, category or None (the pipeline imputes).
 Record = dict[str, float | str | None]

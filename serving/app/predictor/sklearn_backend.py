@@ -14,13 +14,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from app.bundle import MISSING_CATEGORY, BundleMetadata, Label, NumberFeature
 from app.predictor.errors import MetadataError, ModelLoadError
-from app.predictor.metadata import Feature, NumberFeature
 from app.predictor.records import Record
-
-# How training marks a categorical gap (training/dataset.py MISSING_CATEGORY): the
-# pipeline's imputer matches this string, not NaN.
-MISSING_CATEGORY = ""
 
 
 class SklearnBackend:
@@ -28,8 +24,9 @@ class SklearnBackend:
     # Milliseconds a call (a DataFrame through the Pipeline): run off the event loop.
     blocking = True
 
-    def __init__(self, pipeline: Any, features: Sequence[Feature]) -> None:
+    def __init__(self, pipeline: Any, metadata: BundleMetadata) -> None:
         self._pipeline = pipeline
+        features = metadata.features
         self._numeric = [f.name for f in features if isinstance(f, NumberFeature)]
         self._categorical = [f.name for f in features if not isinstance(f, NumberFeature)]
         self._columns = [str(name) for name in getattr(pipeline, "feature_names_in_", [f.name for f in features])]
@@ -37,23 +34,27 @@ class SklearnBackend:
             raise MetadataError(
                 f"the model expects columns {self._columns}, the metadata describes {[f.name for f in features]}"
             )
-        self._classes = tuple(str(label) for label in pipeline.classes_)
+        self._regression = metadata.task == "regression"
+        self._classes = () if self._regression else tuple(_label(label) for label in pipeline.classes_)
 
     @classmethod
-    def load(cls, path: Path, features: Sequence[Feature]) -> SklearnBackend:
+    def load(cls, path: Path, metadata: BundleMetadata) -> SklearnBackend:
         # Only after check_model_file: unpickling runs code, so the file must be the trained one.
         try:
             pipeline = joblib.load(path)
         except Exception as exc:  # whatever unpickling raises, the service cannot start
             raise ModelLoadError(f"{path}: cannot load the model ({type(exc).__name__}: {exc})") from exc
-        return cls(pipeline, features)
+        return cls(pipeline, metadata)
 
     @property
-    def classes(self) -> tuple[str, ...]:
+    def classes(self) -> tuple[Label, ...]:
         return self._classes
 
-    def predict_proba(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
-        return np.asarray(self._pipeline.predict_proba(self.frame(records)), dtype=np.float64)
+    def predict(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
+        frame = self.frame(records)
+        if self._regression:
+            return np.asarray(self._pipeline.predict(frame), dtype=np.float64).reshape(-1)
+        return np.asarray(self._pipeline.predict_proba(frame), dtype=np.float64)
 
     def frame(self, records: Sequence[Record]) -> pd.DataFrame:
         """The frame shape training used: float64 numbers with NaN gaps, object strings with "" gaps."""
@@ -66,3 +67,9 @@ class SklearnBackend:
             values = [MISSING_CATEGORY if record[name] is None else record[name] for record in records]
             columns[name] = pd.Series(np.array(values, dtype=object), dtype=object)
         return pd.DataFrame(columns, columns=self._columns)
+
+
+def _label(label: Any) -> Label:
+    """A label from classes_ (numpy bool_, int64 or str) as the Python value the metadata holds."""
+    value = label.item() if isinstance(label, np.generic) else label
+    return value if isinstance(value, bool | int) else str(value)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from app.bundle import METADATA_FILE, BundleMetadata, read_metadata
 from app.config import ENV_PREFIX, PACKAGE_DIR, Settings
 from app.main import create_app
 from app.predictor.model import Predictor, load_predictor
@@ -38,20 +39,20 @@ def _isolated_environment() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A snapshot of the trained artifacts: a `dvc repro` running meanwhile cannot change them under the tests."""
-    missing = [name for name in ("metadata.json", "model.joblib") if not (MODEL_DIR / name).is_file()]
+    missing = [name for name in (METADATA_FILE, "model.joblib") if not (MODEL_DIR / name).is_file()]
     if missing:
         pytest.fail(f"{MODEL_DIR} lacks {', '.join(missing)}: run `make train` first")
     return Path(shutil.copytree(MODEL_DIR, tmp_path_factory.mktemp("artifacts") / "model"))
 
 
 @pytest.fixture(scope="session")
-def metadata(model_dir: Path) -> dict[str, Any]:
-    return json.loads((model_dir / "metadata.json").read_text())
+def metadata(model_dir: Path) -> BundleMetadata:
+    return read_metadata(model_dir)
 
 
 @pytest.fixture(scope="session")
-def example(metadata: dict[str, Any]) -> dict[str, Any]:
-    return dict(metadata["example"])
+def example(metadata: BundleMetadata) -> dict[str, Any]:
+    return dict(metadata.example)
 
 
 @pytest.fixture(scope="session")
@@ -74,7 +75,8 @@ def make_settings(model_dir: Path) -> Callable[..., Settings]:
 
 
 def rewrite_metadata(model_dir: Path, change: Callable[[dict[str, Any]], None]) -> None:
-    path = model_dir / "metadata.json"
+    """Tamper with metadata.json as raw JSON: what is tested is how its readers take a bad one."""
+    path = model_dir / METADATA_FILE
     document = json.loads(path.read_text())
     change(document)
     path.write_text(json.dumps(document))

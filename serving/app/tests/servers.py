@@ -5,27 +5,22 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 
 from app.config import PACKAGE_DIR
+from testkit.processes import OutputFollower, free_port
 
 # What `make serve` and the image run, from the folder that holds `app`.
 SERVING_DIR = PACKAGE_DIR.parent
 COMMAND = [str(Path(sys.executable).parent / "gunicorn"), "--config", "app/gunicorn.conf.py"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+# uvicorn logs it once a worker's lifespan startup is done; the worker accepts connections right after.
+READY_MESSAGE = "Application startup complete."
 
 
 class GunicornProcess:
@@ -35,7 +30,7 @@ class GunicornProcess:
         self.command, self.cwd, self.log_path = list(command), cwd, log_path
         self.env = {**env, "MODEL_SERVICE_HOST": "127.0.0.1", "MODEL_SERVICE_PORT": str(self.port)}
         self.process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        self.output: OutputFollower | None = None
 
     def __enter__(self) -> GunicornProcess:
         self.start()
@@ -50,31 +45,27 @@ class GunicornProcess:
         self.stop()
 
     def start(self) -> None:
-        self._log = self.log_path.open("wb")
         # Its own session: if the master must be killed, its workers go with it.
         self.process = subprocess.Popen(
-            self.command, cwd=self.cwd, env=self.env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            self.command,
+            cwd=self.cwd,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+        assert self.process.stdout is not None
+        self.output = OutputFollower(self.process.stdout, copy_to=self.log_path)
 
     def wait_ready(self, timeout: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.running().poll() is not None:
-                raise AssertionError(f"gunicorn exited with {self.running().returncode}:\n{self.log()[-3000:]}")
-            try:
-                if httpx.get(f"{self.base_url}/health", timeout=1.0).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"gunicorn was not ready within {timeout} s:\n{self.log()[-3000:]}")
+        """Until a worker has logged the end of its lifespan (model loaded, golden records replayed), then
+        /health must answer 200: the worker accepts connections from then on."""
+        self.wait_for_log_lines(lambda line: line.get("message") == READY_MESSAGE, timeout=timeout)
+        response = httpx.get(f"{self.base_url}/health", timeout=10.0)
+        assert response.status_code == 200, f"/health answered {response.status_code} after {READY_MESSAGE!r}"
 
     def wait_for_log(self, text: str, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while text not in self.log():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} not logged within {timeout} s:\n{self.log()[-3000:]}")
-            time.sleep(0.05)
+        self.following().wait_for_text(text, timeout=timeout)
 
     def wait_exit(self, timeout: float = 30.0) -> int:
         return self.running().wait(timeout)
@@ -89,16 +80,20 @@ class GunicornProcess:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
-        if self._log is not None:
-            self._log.close()
+        if self.output is not None:
+            self.output.join(10)
         return self.process.returncode
 
     def running(self) -> subprocess.Popen[bytes]:
         assert self.process is not None, "not started"
         return self.process
 
+    def following(self) -> OutputFollower:
+        assert self.output is not None, "not started"
+        return self.output
+
     def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return self.output.text() if self.output is not None else ""
 
     def log_lines(self) -> list[dict[str, Any]]:
         """Every line the service wrote, parsed: each must be one JSON object."""
@@ -107,14 +102,22 @@ class GunicornProcess:
     def wait_for_log_lines(
         self, wanted: Callable[[dict[str, Any]], bool], timeout: float = 5.0
     ) -> list[dict[str, Any]]:
-        """The lines once one matches: the access line is written after the response is sent."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            lines = self.log_lines()
-            if any(wanted(line) for line in lines):
-                return lines
-            time.sleep(0.02)
-        raise AssertionError(f"no matching log line within {timeout} s:\n{self.log()[-3000:]}")
+        """The parsed lines once one matches, woken by each line the service writes (an access line is
+        written after its response is sent)."""
+        lines = self.following().wait_until(
+            lambda lines: any(wanted(parsed) for parsed in map(_parsed, lines)),
+            timeout=timeout,
+            what="a matching log line",
+        )
+        return [parsed for parsed in map(_parsed, lines) if parsed]
+
+
+def _parsed(line: str) -> dict[str, Any]:
+    try:
+        parsed = json.loads(line)
+    except json.JSONDecodeError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def gunicorn(model_dir: Path, log_path: Path, **settings: str) -> GunicornProcess:

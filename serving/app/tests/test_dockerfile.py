@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.bundle import BundleMetadata
 from app.config import PACKAGE_DIR
 from app.tests.servers import GunicornProcess
 
@@ -170,7 +171,7 @@ def image_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_the_image_command_serves_health_and_a_prediction(
-    image_venv: Path, runtime: Stage, tmp_path: Path, metadata: dict
+    image_venv: Path, runtime: Stage, tmp_path: Path, metadata: BundleMetadata
 ) -> None:
     root = tmp_path / "image"
     copy_context(root, runtime)
@@ -183,8 +184,8 @@ def test_the_image_command_serves_health_and_a_prediction(
 
     with GunicornProcess(command=command, cwd=workdir, env=env, log_path=tmp_path / "gunicorn.log") as server:
         health = httpx.get(f"{server.base_url}/health")
-        golden = metadata["golden_records"][0]
-        prediction = httpx.post(f"{server.base_url}/predict", json=golden["record"])
+        golden = metadata.golden_records[0]
+        prediction = httpx.post(f"{server.base_url}/predict", json=golden.record)
         check = subprocess.run(
             exec_form(runtime.instructions["HEALTHCHECK"]),
             cwd=workdir,
@@ -195,8 +196,8 @@ def test_the_image_command_serves_health_and_a_prediction(
             check=False,
         )
 
-    assert (health.status_code, health.json()["model_version"]) == (200, metadata["model_version"])
-    assert (prediction.status_code, prediction.json()["label"]) == (200, golden["label"])
+    assert (health.status_code, health.json()["model_version"]) == (200, metadata.model_version)
+    assert (prediction.status_code, prediction.json()["label"]) == (200, golden.label)
     assert check.returncode == 0, check.stderr
     assert not (tmp_path / ".gunicorn").exists(), "gunicorn opened its control socket under HOME"
     # Nothing came from this checkout: the service ran from the copied files and the fresh venv.

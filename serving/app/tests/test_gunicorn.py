@@ -4,47 +4,46 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.predictor.golden import TOLERANCE
+from app.bundle import GOLDEN_PROBABILITY_TOLERANCE, BundleMetadata
+from app.tests.reliability.clients import HeldRequest
 from app.tests.servers import GunicornProcess, gunicorn
 
 pytestmark = pytest.mark.slow
 
 
-def test_health_reports_the_model_version(module_service: GunicornProcess, metadata: dict) -> None:
+def test_health_reports_the_model_version(module_service: GunicornProcess, metadata: BundleMetadata) -> None:
     response = httpx.get(f"{module_service.base_url}/health")
 
     assert (response.status_code, response.json()) == (
         200,
-        {"status": "ok", "model_version": metadata["model_version"]},
+        {"status": "ok", "model_version": metadata.model_version},
     )
 
 
-def test_a_prediction_matches_the_golden_record(module_service: GunicornProcess, metadata: dict) -> None:
-    golden = metadata["golden_records"][0]
+def test_a_prediction_matches_the_golden_record(module_service: GunicornProcess, metadata: BundleMetadata) -> None:
+    golden = metadata.golden_records[0]
 
-    response = httpx.post(f"{module_service.base_url}/predict", json=golden["record"])
+    response = httpx.post(f"{module_service.base_url}/predict", json=golden.record)
 
     assert response.status_code == 200
-    assert response.json()["label"] == golden["label"]
-    assert response.json()["probabilities"] == pytest.approx(golden["probabilities"], abs=TOLERANCE)
+    assert response.json()["label"] == golden.label
+    assert response.json()["probabilities"] == pytest.approx(golden.probabilities, abs=GOLDEN_PROBABILITY_TOLERANCE)
 
 
-def test_a_batch_comes_back_in_order(module_service: GunicornProcess, metadata: dict) -> None:
-    golden = metadata["golden_records"]
+def test_a_batch_comes_back_in_order(module_service: GunicornProcess, metadata: BundleMetadata) -> None:
+    golden = metadata.golden_records
 
-    records = [g["record"] for g in golden]
+    records = [g.record for g in golden]
     response = httpx.post(f"{module_service.base_url}/predict/batch", json={"records": records})
 
     assert response.status_code == 200
-    assert [p["label"] for p in response.json()["predictions"]] == [g["label"] for g in golden]
+    assert [p["label"] for p in response.json()["predictions"]] == [g.label for g in golden]
 
 
 def test_every_log_line_is_json_and_access_lines_carry_the_request_id(
@@ -80,6 +79,32 @@ def test_forwarded_headers_from_an_untrusted_peer_are_ignored(model_dir: Path, t
     assert access["client"] == "127.0.0.1"
 
 
+def test_behind_the_load_balancer_the_client_is_the_address_it_appended(model_dir: Path, tmp_path: Path) -> None:
+    # The ECS setting: any peer is the balancer. The caller wrote the left entries, the balancer the last.
+    with gunicorn(model_dir, tmp_path / "gunicorn.log", MODEL_SERVICE_FORWARDED_ALLOW_IPS="*") as process:
+        one_header = access_line(process, "forwarded-3", **{"X-Forwarded-For": "203.0.113.7, 198.51.100.9"})
+        httpx.get(
+            f"{process.base_url}/livez",
+            headers=[
+                ("X-Request-ID", "forwarded-4"),
+                ("X-Forwarded-For", "203.0.113.7"),
+                ("X-Forwarded-For", "198.51.100.9"),
+            ],
+        )
+        lines = process.wait_for_log_lines(lambda line: line.get("request_id") == "forwarded-4")
+
+    assert one_header["client"] == "198.51.100.9"
+    [two_headers] = [line for line in lines if line.get("request_id") == "forwarded-4"]
+    assert two_headers["client"] == "198.51.100.9"
+
+
+def test_the_host_header_is_never_echoed_in_a_redirect(module_service: GunicornProcess) -> None:
+    response = httpx.get(f"{module_service.base_url}/health/", headers={"Host": "evil.example"})
+
+    assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
+    assert "location" not in response.headers
+
+
 def test_metrics_add_up_over_both_workers(module_service: GunicornProcess) -> None:
     sent = 40
     # Other tests share this server: count from here.
@@ -107,32 +132,22 @@ def livez_count(text: str) -> float:
 def test_sigterm_lets_an_in_flight_request_finish_then_exits_cleanly(
     model_dir: Path, tmp_path: Path, example: dict
 ) -> None:
-    body = json.dumps(example).encode()
-    head = (
-        f"POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode()
     with gunicorn(model_dir, tmp_path / "gunicorn.log", MODEL_SERVICE_WORKERS="1") as server:
-        with socket.create_connection(("127.0.0.1", server.port), timeout=20) as conn:
-            # The headers and half the body: the request is in flight when SIGTERM arrives.
-            conn.sendall(head + body[: len(body) // 2])
-            time.sleep(0.3)
+        request = HeldRequest(server.port, "/predict", json.dumps(example).encode(), timeout=20)
+        try:
+            # A worker is reading the body, half of which is sent: the request is in flight when SIGTERM arrives.
+            request.wait_in_flight()
             server.running().send_signal(signal.SIGTERM)
             server.wait_for_log("Shutting down")
-            conn.sendall(body[len(body) // 2 :])
-            response = receive_all(conn)
+            response = request.finish()
+        finally:
+            request.close()
 
         assert response.startswith(b"HTTP/1.1 200 ")
         assert json.loads(response.partition(b"\r\n\r\n")[2])["label"]
         assert server.wait_exit(timeout=30) == 0
         assert "Traceback" not in server.log()
         assert server.log_lines()[-1]["message"] == "Shutting down: Master"
-
-
-def receive_all(conn: socket.socket) -> bytes:
-    chunks = []
-    while chunk := conn.recv(65536):
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def test_a_tampered_model_stops_gunicorn_before_any_worker_with_one_line(model_copy: Path, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import uvicorn
 from starlette.types import Receive, Scope, Send
 
 from app.middleware.http_protocol import HttpProtocol
-from app.worker import DrainingServer, accept_queued
+from app.worker import DrainingServer, Worker, accept_queued
 
 QUEUED = 5
 REQUEST = b"GET / HTTP/1.1\r\nHost: test\r\n\r\n"
@@ -84,3 +84,11 @@ def test_shutdown_serves_the_connections_queued_when_it_began() -> None:
     assert [answer.split(b"\r\n", 1)[0] for answer in answers] == [b"HTTP/1.1 200 OK"] * QUEUED
     # Whole answers, then a clean close (read_to_close returned): nothing reset.
     assert all(answer.endswith(b"\r\n\r\nhello") for answer in answers)
+
+
+def test_the_worker_leaves_forwarded_headers_to_the_application() -> None:
+    # uvicorn's own handling logs the leftmost X-Forwarded-For entry when every peer is trusted.
+    config = uvicorn.Config(app=hello, forwarded_allow_ips="*", log_config=None, **Worker.CONFIG_KWARGS)
+    config.load()
+
+    assert config.loaded_app is hello, f"uvicorn wrapped the application in {config.loaded_app!r}"

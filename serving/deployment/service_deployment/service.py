@@ -37,7 +37,6 @@ class WebService(Construct):
         endpoint: Endpoint,
         cpu: int = 256,
         memory_limit_mib: int = 512,
-        desired_count: int = 1,
         min_capacity: int = 1,
         max_capacity: int = 2,
         cpu_target_percent: int = 60,
@@ -53,8 +52,8 @@ class WebService(Construct):
         environment: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        if not min_capacity <= desired_count <= max_capacity:
-            raise ValueError(f"desired_count {desired_count} is outside [{min_capacity}, {max_capacity}]")
+        if not 1 <= min_capacity <= max_capacity:
+            raise ValueError(f"task count range [{min_capacity}, {max_capacity}] needs 1 <= min <= max")
         if deregistration_delay.to_seconds() > 30:
             raise ValueError("deregistration_delay above 30 s only slows every deployment down")
         self.log_group = logs.LogGroup(self, "Logs", retention=log_retention)
@@ -104,7 +103,9 @@ class WebService(Construct):
             task_subnets=task_subnets,
             assign_public_ip=assign_public_ip,
             public_load_balancer=True,
-            desired_count=desired_count,
+            # No desired_count: autoscaling owns the task count. With one in the template, every deploy
+            # would reset a scaled-out service to it. Left out, ECS starts a new service with one task,
+            # registering the scalable target raises that to min_capacity, and later deploys keep the count.
             circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
             min_healthy_percent=100,
             max_healthy_percent=200,
@@ -136,6 +137,9 @@ class WebService(Construct):
             "deregistration_delay.timeout_seconds", str(int(deregistration_delay.to_seconds()))
         )
         self.load_balancer.set_attribute("routing.http.drop_invalid_header_fields.enabled", "true")
+        # The service logs the rightmost X-Forwarded-For entry as the client: the balancer must append
+        # the address it saw (its default), never preserve or remove what the caller sent.
+        self.load_balancer.set_attribute("routing.http.xff_header_processing.mode", "append")
         # The pattern makes the service depend on the whole listener construct, target group included;
         # the target group edge duplicates the service's Ref to it, which cfn-lint reports as W3005.
         cfn_service = cast(cdk.CfnResource, self.service.node.default_child)

@@ -10,7 +10,7 @@ class ServiceSettings:
     environment: str
     cpu: int = 256
     memory_limit_mib: int = 512
-    desired_count: int = 1
+    # Autoscaling keeps the task count in this range; min_capacity is also the count a new service starts at.
     min_capacity: int = 1
     max_capacity: int = 2
     # Public subnets with public task IPs cost nothing; private subnets need NAT gateways (see README).
@@ -30,7 +30,6 @@ ENVIRONMENTS = {
         environment="production",
         cpu=512,
         memory_limit_mib=1024,
-        desired_count=2,
         min_capacity=2,
         max_capacity=6,
     ),

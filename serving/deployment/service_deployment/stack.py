@@ -47,7 +47,6 @@ class ServiceStack(cdk.Stack):
             endpoint=build_endpoint(self, settings.https),
             cpu=settings.cpu,
             memory_limit_mib=settings.memory_limit_mib,
-            desired_count=settings.desired_count,
             min_capacity=settings.min_capacity,
             max_capacity=settings.max_capacity,
             api_key_secret=api_key,

@@ -35,7 +35,7 @@ def _settings(**context):
 
 def test_staging_is_the_default_environment():
     settings = _settings()
-    assert (settings.environment, settings.cpu, settings.desired_count) == ("staging", 256, 1)
+    assert (settings.environment, settings.cpu, settings.min_capacity) == ("staging", 256, 1)
     assert not settings.private_subnets
     assert settings.https == HttpsOptions()
 
@@ -43,7 +43,7 @@ def test_staging_is_the_default_environment():
 def test_context_selects_production_and_overrides_its_network():
     settings = _settings(environment="production", privateSubnets="true", natGateways="2")
     assert (settings.environment, settings.cpu, settings.memory_limit_mib) == ("production", 512, 1024)
-    assert (settings.min_capacity, settings.max_capacity, settings.desired_count) == (2, 6, 2)
+    assert (settings.min_capacity, settings.max_capacity) == (2, 6)
     assert (settings.private_subnets, settings.nat_gateways) == (True, 2)
 
 

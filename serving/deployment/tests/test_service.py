@@ -98,11 +98,24 @@ def test_every_service_setting_passed_to_the_container_is_one_the_service_knows(
     assert "MODEL_SERVICE_API_KEY" in passed
 
 
-def test_task_size_and_desired_count_come_from_the_environment(default_service, https_service):
-    default_service.template.has_resource_properties("AWS::ECS::TaskDefinition", {"Cpu": "256", "Memory": "512"})
-    default_service.template.has_resource_properties("AWS::ECS::Service", {"DesiredCount": 1})
-    https_service.template.has_resource_properties("AWS::ECS::TaskDefinition", {"Cpu": "512", "Memory": "1024"})
-    https_service.template.has_resource_properties("AWS::ECS::Service", {"DesiredCount": 2})
+def test_deploys_leave_the_running_task_count_to_autoscaling(default_service, https_service, domain_service):
+    # A DesiredCount in the template would reset a scaled-out service to it on every deploy.
+    for synthesized in (default_service, https_service, domain_service):
+        synthesized.template.has_resource_properties("AWS::ECS::Service", {"DesiredCount": Match.absent()})
+        synthesized.template.has_resource_properties(
+            "AWS::ApplicationAutoScaling::ScalableTarget", {"ScalableDimension": "ecs:service:DesiredCount"}
+        )
+
+
+def test_task_size_and_task_count_range_come_from_the_environment(default_service, https_service):
+    for synthesized, (cpu, memory), (minimum, maximum) in (
+        (default_service, ("256", "512"), (1, 2)),
+        (https_service, ("512", "1024"), (2, 6)),
+    ):
+        synthesized.template.has_resource_properties("AWS::ECS::TaskDefinition", {"Cpu": cpu, "Memory": memory})
+        synthesized.template.has_resource_properties(
+            "AWS::ApplicationAutoScaling::ScalableTarget", {"MinCapacity": minimum, "MaxCapacity": maximum}
+        )
 
 
 def test_container_is_labelled_with_the_git_commit(default_service):
@@ -234,7 +247,8 @@ def test_scales_on_cpu_and_on_requests_per_target_within_min_and_max(https_servi
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"desired_count": 3, "max_capacity": 2}, "desired_count 3 is outside"),
+        ({"min_capacity": 3, "max_capacity": 2}, r"task count range \[3, 2\]"),
+        ({"min_capacity": 0}, r"task count range \[0, 2\]"),
         ({"deregistration_delay": cdk.Duration.seconds(60)}, "deregistration_delay"),
     ],
 )
@@ -271,6 +285,19 @@ def test_only_the_load_balancer_reaches_the_tasks_so_its_forwarded_headers_are_b
         assert [rule["SourceSecurityGroupId"] for rule in ingress] == [balancer_group]
         (container,) = resources[_task_definition_id(synthesized)]["Properties"]["ContainerDefinitions"]
         assert {"Name": "MODEL_SERVICE_FORWARDED_ALLOW_IPS", "Value": "*"} in container["Environment"]
+
+
+def test_the_load_balancer_appends_the_client_address_the_service_logs(default_service, https_service):
+    # The service logs the rightmost X-Forwarded-For entry: the balancer must append it, not pass the caller's on.
+    for synthesized in (default_service, https_service):
+        synthesized.template.has_resource_properties(
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            {
+                "LoadBalancerAttributes": Match.array_with(
+                    [{"Key": "routing.http.xff_header_processing.mode", "Value": "append"}]
+                )
+            },
+        )
 
 
 def _task_definition_id(synthesized) -> str:

@@ -5,29 +5,39 @@ from pathlib import Path
 
 import pytest
 
-from app.predictor.errors import IntegrityError
-from app.predictor.integrity import check_package_versions, file_sha256, verify_artifacts
+from app.bundle import BundleMetadata, file_digest
+from app.predictor.errors import IntegrityError, MetadataError
+from app.predictor.integrity import check_package_versions, read_bundle, verify_artifacts
 
 
-def test_verified_artifacts_give_the_metadata_and_the_model_path(model_dir: Path, metadata: dict) -> None:
+def test_verified_artifacts_give_the_metadata_and_the_model_path(model_dir: Path, metadata: BundleMetadata) -> None:
     verified = verify_artifacts(model_dir, "sklearn")
 
-    assert verified.metadata.model_version == metadata["model_version"]
+    assert verified.metadata == metadata
     assert verified.backend == "sklearn"
     assert verified.path == model_dir / "model.joblib"
-    assert file_sha256(verified.path) == metadata["artifacts"]["model"]["sha256"]
+    assert file_digest(verified.path) == metadata.artifacts.model.sha256
 
 
-def test_a_changed_model_file_is_refused_naming_both_digests(model_copy: Path, metadata: dict) -> None:
+def test_a_bundle_error_is_the_service_s_metadata_error_with_the_same_line(model_copy: Path) -> None:
+    (model_copy / "metadata.json").write_text('{"schema_version": 1}')
+
+    with pytest.raises(MetadataError) as caught:
+        read_bundle(model_copy)
+
+    assert str(caught.value).startswith(f"{model_copy / 'metadata.json'}: schema_version: Input should be 2 (")
+
+
+def test_a_changed_model_file_is_refused_naming_both_digests(model_copy: Path, metadata: BundleMetadata) -> None:
     with (model_copy / "model.joblib").open("ab") as stream:
         stream.write(b"\0")
-    actual = file_sha256(model_copy / "model.joblib")
+    actual = file_digest(model_copy / "model.joblib")
 
     with pytest.raises(IntegrityError) as caught:
         verify_artifacts(model_copy)
 
     message = str(caught.value)
-    assert f"sha256 {actual} does not match {metadata['artifacts']['model']['sha256']}" in message
+    assert f"sha256 {actual} does not match {metadata.artifacts.model.sha256}" in message
     assert "\n" not in message
 
 
@@ -60,11 +70,11 @@ def test_a_package_that_is_not_installed_is_refused() -> None:
         check_package_versions({"no-such-package-here": "1.0"}, packages=("no-such-package-here",))
 
 
-def test_auto_chooses_onnx_when_training_proved_it(model_dir: Path, metadata: dict) -> None:
+def test_auto_chooses_onnx_when_training_proved_it(model_dir: Path) -> None:
     verified = verify_artifacts(model_dir)
 
     assert verified.backend == "onnx"
-    assert verified.path == model_dir / metadata["artifacts"]["onnx"]["file"]
+    assert verified.path == model_dir / "onnx" / "model.onnx"
     assert verified.fallback_reason == ""
 
 
@@ -78,8 +88,8 @@ def test_auto_falls_back_to_scikit_learn_and_says_why(model_copy: Path, edit_met
     assert verified.fallback_reason == f"training recorded no usable ONNX export: {reason}"
 
 
-def test_auto_falls_back_when_the_onnx_file_is_absent(model_copy: Path, metadata: dict) -> None:
-    onnx_path = model_copy / metadata["artifacts"]["onnx"]["file"]
+def test_auto_falls_back_when_the_onnx_file_is_absent(model_copy: Path) -> None:
+    onnx_path = model_copy / "onnx" / "model.onnx"
     onnx_path.unlink()
 
     verified = verify_artifacts(model_copy, "auto")
@@ -101,8 +111,8 @@ def test_onnx_asked_for_without_an_export_is_refused(model_copy: Path, edit_meta
 
 
 @pytest.mark.parametrize("backend", ["auto", "onnx", "sklearn"])
-def test_a_changed_onnx_file_is_refused_whichever_backend_serves(model_copy: Path, metadata: dict, backend) -> None:
-    onnx_path = model_copy / metadata["artifacts"]["onnx"]["file"]
+def test_a_changed_onnx_file_is_refused_whichever_backend_serves(model_copy: Path, backend) -> None:
+    onnx_path = model_copy / "onnx" / "model.onnx"
     with onnx_path.open("ab") as stream:
         stream.write(b"\0")
 

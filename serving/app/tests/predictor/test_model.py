@@ -5,42 +5,72 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from app.bundle import GOLDEN_PROBABILITY_TOLERANCE, BundleMetadata, label_key
 from app.predictor.errors import GoldenReplayError, MetadataError
-from app.predictor.golden import TOLERANCE
-from app.predictor.model import Prediction, Predictor, load_predictor
+from app.predictor.model import Predictor, load_predictor
+from app.predictor.predictions import ClassPrediction
 
 
-def test_predictions_carry_label_probabilities_and_warnings(predictor: Predictor, metadata: dict) -> None:
-    golden = metadata["golden_records"][0]
-    unknown = {**golden["record"], "island": "Atlantis"}
+def test_predictions_carry_label_probabilities_and_warnings(predictor: Predictor, metadata: BundleMetadata) -> None:
+    golden = metadata.golden_records[0]
+    assert golden.label is not None
+    unknown = {**golden.record, "island": "Atlantis"}
 
-    first, second = predictor.predict([golden["record"], unknown])
+    first, second = predictor.predict([golden.record, unknown])
 
-    assert first == Prediction(label=golden["label"], probabilities=first.probabilities, warnings=[])
-    assert first.probabilities == pytest.approx(golden["probabilities"], abs=TOLERANCE)
+    assert first == ClassPrediction(
+        label=golden.label, key=label_key(golden.label), probabilities=first.probabilities, warnings=[]
+    )
+    assert first.probabilities == pytest.approx(golden.probabilities, abs=GOLDEN_PROBABILITY_TOLERANCE)
+    assert isinstance(second, ClassPrediction)
     assert second.warnings == [
         "island: 'Atlantis' was not seen in training (known: Biscoe, Dream, Torgersen); the model ignores it"
     ]
-    assert predictor.version == metadata["model_version"]
+    assert first.body() == {"label": golden.label, "probabilities": first.probabilities, "warnings": []}
+    assert predictor.version == metadata.model_version
+
+
+class FakeBackend:
+    name = "fake"
+    blocking = False
+
+    def __init__(self, classes: tuple, rows: list[list[float]]) -> None:
+        self.classes, self.rows = classes, rows
+
+    def predict(self, records):
+        return np.array(self.rows[: len(records)], dtype=np.float64)
 
 
 def test_a_backend_with_other_classes_is_refused(predictor: Predictor) -> None:
-    class Reordered:
-        name = "fake"
-        classes = ("Gentoo", "Adelie", "Chinstrap")
-
-        def predict_proba(self, records):
-            return np.zeros((len(records), 3))
-
     with pytest.raises(MetadataError, match="the model predicts classes"):
-        Predictor(metadata=predictor.metadata, backend=Reordered(), max_batch=10)
+        Predictor(metadata=predictor.metadata, backend=FakeBackend(("Gentoo", "Adelie", "Chinstrap"), []), max_batch=10)
+
+
+def test_labels_keep_their_type_and_key_their_probabilities(metadata: BundleMetadata) -> None:
+    binary = metadata.model_copy(update={"classes": [False, True]})
+    backend = FakeBackend((False, True), [[0.2, 0.8], [0.9, 0.1]])
+
+    first, second = Predictor(metadata=binary, backend=backend, max_batch=10).predict([metadata.example] * 2)
+
+    assert first.body() == {"label": True, "probabilities": {"false": 0.2, "true": 0.8}, "warnings": []}
+    assert (second.label, type(second.label)) == (False, bool)
+
+
+def test_a_bool_model_is_not_an_int_model(metadata: BundleMetadata) -> None:
+    # True == 1 in Python: the labels are compared by their JSON text.
+    with pytest.raises(MetadataError, match=r"the model predicts classes \[0, 1\], the metadata lists \[False, True\]"):
+        Predictor(
+            metadata=metadata.model_copy(update={"classes": [False, True]}),
+            backend=FakeBackend((0, 1), []),
+            max_batch=10,
+        )
 
 
 def test_a_golden_label_the_model_does_not_reproduce_is_refused(
-    model_copy: Path, edit_metadata, metadata: dict
+    model_copy: Path, edit_metadata, metadata: BundleMetadata
 ) -> None:
-    label = metadata["golden_records"][3]["label"]
-    other = next(name for name in metadata["classes"] if name != label)
+    label = metadata.golden_records[3].label
+    other = next(name for name in metadata.class_keys if name != label)
     edit_metadata(model_copy, lambda d: d["golden_records"][3].update(label=other))
 
     with pytest.raises(GoldenReplayError) as caught:

@@ -5,7 +5,7 @@ import json
 import pytest
 from pydantic import ValidationError
 
-from app.predictor.metadata import CategoryFeature, NumberFeature
+from app.bundle import CategoryFeature, NumberFeature
 from app.predictor.records import FLOAT32_MAX, RecordSchema
 
 FEATURES = [

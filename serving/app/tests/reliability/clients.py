@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
@@ -43,7 +44,8 @@ def stream_request(port: int, head: bytes, chunks: Iterator[bytes], *, timeout: 
             try:
                 sent += conn.send(chunk)
             except BlockingIOError:
-                time.sleep(0.001)
+                # The send buffer is full: block until the server reads (writable) or answers (readable).
+                select.select([conn], [conn], [], max(0.0, timeout - (time.monotonic() - started)))
             except OSError:
                 break
         conn.settimeout(timeout)
@@ -79,6 +81,8 @@ def trickle(port: int, data: bytes, *, interval: float, limit: float, head: byte
     received = b""
     with socket.create_connection(("127.0.0.1", port), timeout=limit) as conn:
         conn.sendall(head)
+        # The pause between bytes is what is under test (a slow client), not a wait for an event: the
+        # socket timeout paces the bytes and catches an early answer at once.
         conn.settimeout(interval)
         for byte in data:
             if time.monotonic() - started > limit:
@@ -112,6 +116,7 @@ class Prober:
 
     def __post_init__(self) -> None:
         self._stop = threading.Event()
+        self._probed = threading.Condition()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> Prober:
@@ -119,15 +124,19 @@ class Prober:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        deadline = time.monotonic() + 10
-        while len(self.latencies) + len(self.failures) < self.min_probes and time.monotonic() < deadline:
-            time.sleep(self.interval)
+        with self._probed:
+            done = self._probed.wait_for(lambda: len(self.latencies) + len(self.failures) >= self.min_probes, 10)
         self._stop.set()
         self._thread.join(5)
+        if exc_info[0] is None:
+            assert done, f"fewer than {self.min_probes} probes within 10 s"
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self._probe()
+            with self._probed:
+                self._probed.notify_all()
+            # The probes' pace, what a health checker does; not a wait for an event.
             self._stop.wait(self.interval)
 
     def _probe(self) -> None:
@@ -144,3 +153,42 @@ class Prober:
     @property
     def worst_ms(self) -> float:
         return max(self.latencies, default=float("nan")) * 1000
+
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class HeldRequest:
+    """A POST held open mid-body, known to be in a worker's hands.
+
+    Its headers ask `Expect: 100-continue`; uvicorn answers `100 Continue` when the application first
+    reads the body. Reading that answer is the proof that a worker accepted the connection and is
+    serving the request. Then half the body is sent; `finish()` sends the rest and reads the answer.
+    """
+
+    def __init__(self, port: int, path: str, body: bytes, *, timeout: float, extra_headers: str = "") -> None:
+        self.body = body
+        self.conn = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        self.conn.sendall(
+            (
+                f"POST {path} HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n{extra_headers}\r\n"
+            ).encode()
+        )
+
+    def wait_in_flight(self) -> None:
+        received = b""
+        while not received.endswith(b"\r\n\r\n"):
+            chunk = self.conn.recv(1)
+            if not chunk:
+                raise AssertionError(f"the connection closed before 100 Continue: {received!r}")
+            received += chunk
+        assert received == CONTINUE, received
+        self.conn.sendall(self.body[: len(self.body) // 2])
+
+    def finish(self) -> bytes:
+        self.conn.sendall(self.body[len(self.body) // 2 :])
+        return _read_to_end(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()

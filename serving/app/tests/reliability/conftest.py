@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
+from app.bundle import BundleMetadata
 from app.tests.servers import GunicornProcess, gunicorn
 
 # `make fuzz` loads the deep profile; otherwise the fuzz tests use the quick one.
@@ -55,5 +56,5 @@ def start_service(model_dir: Path, tmp_path: Path) -> Iterator[Callable[..., Gun
 
 
 @pytest.fixture(scope="session")
-def golden_records(metadata: dict[str, Any]) -> list[dict[str, Any]]:
-    return [dict(item["record"]) for item in metadata["golden_records"]]
+def golden_records(metadata: BundleMetadata) -> list[dict[str, Any]]:
+    return [dict(item.record) for item in metadata.golden_records]

@@ -12,7 +12,7 @@ import itertools
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 # Failures, from the client's side:
@@ -118,6 +118,9 @@ class Load:
         self._id_prefix = id_prefix
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        # Notified at every outcome and failed connect, and when the load ends.
+        self._changed = threading.Condition(self._lock)
+        self._running = True
         self._outcomes: list[Outcome] = []
         self._connect_errors: Counter[str] = Counter()
         self._thread = threading.Thread(target=self._run, name="load", daemon=True)
@@ -150,9 +153,40 @@ class Load:
         with self._lock:
             return list(self._outcomes)
 
+    def wait_for_outcomes(self, condition: Callable[[list[Outcome]], bool], *, timeout: float, what: str) -> None:
+        """Until `condition(outcomes so far)` holds, re-checked at each outcome."""
+        self._wait_until(lambda: condition(self._outcomes), timeout, what)
+
+    def wait_until_every_connection_answered(self, *, timeout: float) -> None:
+        """Until as many connections as the load keeps open have each received a complete response."""
+        self._wait_until(
+            lambda: len({o.connection for o in self._outcomes if o.status is not None}) >= self.concurrency,
+            timeout,
+            f"an answer on each of {self.concurrency} connections",
+        )
+
+    def wait_for_connect_error(self, name: str, *, timeout: float) -> None:
+        """Until a connection attempt has failed with `name`, e.g. ConnectionRefusedError once nothing listens."""
+        self._wait_until(lambda: self._connect_errors[name] > 0, timeout, f"a failed connect with {name}")
+
+    def _wait_until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not condition():
+                remaining = deadline - time.monotonic()
+                if not self._running or remaining <= 0:
+                    ended = "the load ended" if not self._running else f"{timeout} s passed"
+                    raise AssertionError(f"{ended} before {what}: {len(self._outcomes)} outcomes")
+                self._changed.wait(remaining)
+
     def _run(self) -> None:
-        asyncio.run(self._main())
-        self._ended_at = time.monotonic()
+        try:
+            asyncio.run(self._main())
+        finally:
+            self._ended_at = time.monotonic()
+            with self._changed:
+                self._running = False
+                self._changed.notify_all()
 
     async def _main(self) -> None:
         deadline = self._started_at + self.seconds
@@ -170,8 +204,11 @@ class Load:
                     asyncio.open_connection("127.0.0.1", self.port), timeout=self.request_timeout
                 )
             except (OSError, TimeoutError) as exc:
-                with self._lock:
+                with self._changed:
                     self._connect_errors[type(exc).__name__] += 1
+                    self._changed.notify_all()
+                # A pause before the next attempt, not a wait for an event: a refused connect returns at once,
+                # and without it each connection loop would spin on the refusals.
                 await asyncio.sleep(0.01)
                 continue
             try:
@@ -201,8 +238,9 @@ class Load:
                 outcome.failure = outcome.failure or "closed"
             outcome.ended_at = time.monotonic()
             outcome.sent_at = outcome.sent_at or outcome.ended_at
-            with self._lock:
+            with self._changed:
                 self._outcomes.append(outcome)
+                self._changed.notify_all()
             if not keep_alive:
                 return
             reused = True

@@ -10,10 +10,9 @@ from typing import Any
 import psutil
 
 from app.tests.reliability.load import Request
-from app.tests.servers import GunicornProcess
+from app.tests.servers import READY_MESSAGE, GunicornProcess
 
 MIB = 1024 * 1024
-READY_MESSAGE = "Application startup complete."
 
 
 def predict_request(record: dict[str, Any]) -> Request:
@@ -44,21 +43,28 @@ def ready_pids(server: GunicornProcess) -> set[int]:
 def wait_for_ready_workers(
     server: GunicornProcess, count: int, *, timeout: float = 30.0, gone: Iterable[int] = ()
 ) -> set[int]:
-    """The live workers, once `count` of them are up and ready, and none of `gone` among them."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """The live workers, once `count` of them are up and ready, and none of `gone` among them.
+
+    Checked at each line the service logs: the last change this waits for is a worker logging that it is
+    ready, and the master reaps a dead worker (and says so) before it boots the replacement."""
+    gone = set(gone)
+    live: set[int] = set()
+
+    def all_ready(_: list[str]) -> bool:
+        nonlocal live
         live = worker_pids(server)
-        if len(live) == count and live <= ready_pids(server) and live.isdisjoint(gone):
-            return live
-        time.sleep(0.05)
-    raise AssertionError(f"{count} ready workers not seen within {timeout} s:\n{server.log()[-3000:]}")
+        return len(live) == count and live <= ready_pids(server) and live.isdisjoint(gone)
+
+    server.following().wait_until(all_ready, timeout=timeout, what=f"{count} ready workers")
+    return live
 
 
-def wait_until(condition: Callable[[], bool], *, timeout: float) -> None:
+def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Polls: for what the service announces nowhere (a socket's state in a worker), there is no event to block on."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"not true within {timeout} s")
+            raise AssertionError(f"{what}: not true within {timeout} s")
         time.sleep(0.02)
 
 

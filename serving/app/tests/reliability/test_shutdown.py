@@ -18,13 +18,13 @@ from typing import Any
 
 import pytest
 
+from app.tests.reliability.clients import HeldRequest
 from app.tests.reliability.load import Load, Outcome
 from app.tests.reliability.service import (
     access_lines,
     log_lines,
     predict_request,
     wait_for_ready_workers,
-    wait_until,
 )
 from app.tests.servers import GunicornProcess
 
@@ -33,34 +33,20 @@ pytestmark = pytest.mark.slow
 GRACEFUL_TIMEOUT = 10
 # Requests held half-sent across the SIGTERM: certainly accepted and in flight when it lands.
 HELD_REQUESTS = 16
-
-
-class HeldRequest:
-    """A request whose headers and half its body are sent; `finish()` sends the rest and reads the answer."""
-
-    def __init__(self, port: int, body: bytes) -> None:
-        self.body = body
-        self.conn = socket.create_connection(("127.0.0.1", port), timeout=GRACEFUL_TIMEOUT)
-        head = (
-            "POST /predict HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        self.conn.sendall(head + body[: len(body) // 2])
-
-    def finish(self) -> bytes:
-        self.conn.sendall(self.body[len(self.body) // 2 :])
-        chunks = []
-        while chunk := self.conn.recv(65536):
-            chunks.append(chunk)
-        return b"".join(chunks)
+CONCURRENCY = 64
 
 
 @contextmanager
 def held_requests(port: int, body: bytes, count: int) -> Iterator[list[HeldRequest]]:
+    """`count` requests, each accepted by a worker and half-received, closed at exit."""
     with ExitStack() as stack:
-        held = [HeldRequest(port, body) for _ in range(count)]
+        held = []
+        for _ in range(count):
+            request = HeldRequest(port, "/predict", body, timeout=GRACEFUL_TIMEOUT)
+            stack.callback(request.close)
+            held.append(request)
         for request in held:
-            stack.callback(request.conn.close)
+            request.wait_in_flight()
         yield held
 
 
@@ -71,18 +57,22 @@ def test_sigterm_under_load_completes_accepted_requests_and_refuses_new_connecti
 ) -> None:
     server = start_service(MODEL_SERVICE_WORKERS="2", MODEL_SERVICE_GRACEFUL_TIMEOUT=str(GRACEFUL_TIMEOUT))
     wait_for_ready_workers(server, 2)
-    load = Load(server.port, predict_request(example), concurrency=64, seconds=6, max_requests=100_000)
+    load = Load(server.port, predict_request(example), concurrency=CONCURRENCY, seconds=30, max_requests=100_000)
 
     with load, held_requests(server.port, json.dumps(example).encode(), HELD_REQUESTS) as held:
-        time.sleep(1.5)
+        # Load built up: every connection has carried an answer, so requests are in flight on all of them.
+        load.wait_until_every_connection_answered(timeout=30)
         sigterm_at = time.monotonic()
         server.running().send_signal(signal.SIGTERM)
         # Both workers have begun their shutdown with these requests still half-received.
-        wait_until(lambda: len(shutting_down(server)) == 2, timeout=5)
+        server.following().wait_until(
+            lambda _: len(shutting_down(server)) == 2, timeout=5, what="two workers shutting down"
+        )
         answers = [request.finish() for request in held]
         status = server.wait_exit(timeout=GRACEFUL_TIMEOUT + 5)
         exited_after = time.monotonic() - sigterm_at
-        time.sleep(0.3)
+        # The load goes on until its clients see that nothing listens any more.
+        load.wait_for_connect_error("ConnectionRefusedError", timeout=5)
         load.stop()
     result = load.join()
 

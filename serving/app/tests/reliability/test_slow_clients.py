@@ -17,7 +17,7 @@ import pytest
 
 from app.middleware.body_limit import BODY_TIMEOUT
 from app.middleware.http_protocol import HEADER_TIMEOUT
-from app.tests.reliability.clients import Answer, Prober, trickle
+from app.tests.reliability.clients import Answer, HeldRequest, Prober, trickle
 from app.tests.reliability.service import client_ports, log_lines, rss_mib, wait_for_ready_workers, wait_until
 from app.tests.servers import GunicornProcess
 
@@ -47,6 +47,10 @@ def test_slow_and_idle_clients_are_cut_off_while_others_are_served(
     port = module_service.port
     workers = wait_for_ready_workers(module_service, 2)
     before = rss_mib(workers)
+
+    def held_connections() -> int:
+        return sum(len(client_ports(pid, port)) for pid in workers)
+
     header = b"GET /livez HTTP/1.1\r\nHost: test\r\nX-Padding: " + b"a" * 100 + b"\r\n\r\n"
     limit = BODY_TIMEOUT + 5
 
@@ -55,12 +59,12 @@ def test_slow_and_idle_clients_are_cut_off_while_others_are_served(
         idler = pool.submit(idle, port, limit)
         record = json.dumps(example).encode()
         body = pool.submit(trickle, port, record, head=body_head(len(record)), interval=1.0, limit=limit)
-        # While they trickle, every one of them holds a connection.
-        time.sleep(HEADER_TIMEOUT / 2)
-        held = sum(len(client_ports(pid, port)) for pid in workers)
+        # While they trickle, every one of them holds a connection: seen well before the first time limit.
+        wait_until(lambda: held_connections() >= SLOW_HEADER_CLIENTS + 2, timeout=HEADER_TIMEOUT / 2, what="held")
+        held = held_connections()
         slow_headers, idle_answer, slow_body_answer = [f.result() for f in headers], idler.result(), body.result()
 
-    wait_until(lambda: sum(len(client_ports(pid, port)) for pid in workers) == 0, timeout=5)
+    wait_until(lambda: held_connections() == 0, timeout=5, what="every connection released")
     growth = max(rss_mib(workers)[pid] - before[pid] for pid in workers)
     report_figure(
         f"{SLOW_HEADER_CLIENTS} slow-header clients: {sorted({a.status for a in slow_headers})} after "
@@ -85,10 +89,16 @@ def test_slow_and_idle_clients_are_cut_off_while_others_are_served(
 def test_a_client_that_leaves_mid_body_is_logged_as_499_not_as_a_server_error(
     module_service: GunicornProcess, example: dict[str, Any]
 ) -> None:
-    body = json.dumps(example).encode()
-    with socket.create_connection(("127.0.0.1", module_service.port), timeout=5) as conn:
-        conn.sendall(body_head(len(body)).replace(b"\r\n\r\n", b"\r\nX-Request-ID: leaves-early\r\n\r\n") + body[:10])
-        time.sleep(0.2)
+    request = HeldRequest(
+        module_service.port,
+        "/predict",
+        json.dumps(example).encode(),
+        timeout=5,
+        extra_headers="X-Request-ID: leaves-early\r\n",
+    )
+    # Leaves only once the application is reading its body: a close before that is not this case.
+    request.wait_in_flight()
+    request.close()
 
     lines = module_service.wait_for_log_lines(lambda line: line.get("request_id") == "leaves-early")
 

@@ -24,6 +24,7 @@ pytestmark = pytest.mark.slow
 # "Within a few seconds": booting a worker loads the model and replays its golden records.
 RECOVERY_SECONDS = 10.0
 PROBES = 40
+AFTER_RECOVERY = 128
 
 
 def test_a_killed_worker_is_replaced_and_only_its_connections_fail(
@@ -31,16 +32,25 @@ def test_a_killed_worker_is_replaced_and_only_its_connections_fail(
 ) -> None:
     server = start_service(MODEL_SERVICE_WORKERS="2")
     workers = wait_for_ready_workers(server, 2)
-    victim = min(workers)
 
-    with Load(server.port, predict_request(example), concurrency=64, seconds=4, max_requests=100_000) as load:
-        time.sleep(1.5)
-        # The clients' ports of the connections the victim holds, read just before it dies.
+    with Load(server.port, predict_request(example), concurrency=64, seconds=60, max_requests=100_000) as load:
+        # Under load: every connection has carried an answer and has its next request in flight.
+        load.wait_until_every_connection_answered(timeout=RECOVERY_SECONDS)
+        # The victim is the worker holding the most connections (the split can be very uneven), and the
+        # clients' ports of those connections are read just before it dies.
+        victim = max(workers, key=lambda pid: len(client_ports(pid, server.port)))
         held = client_ports(victim, server.port)
         killed_at = time.monotonic()
         os.kill(victim, signal.SIGKILL)
         replacement = wait_for_ready_workers(server, 2, timeout=RECOVERY_SECONDS, gone={victim}) - workers
         recovered_after = time.monotonic() - killed_at
+        # Then the load goes on until a round of requests sent after the recovery has been answered.
+        load.wait_for_outcomes(
+            lambda outcomes: sum(1 for o in outcomes if o.sent_at > killed_at + recovered_after) >= AFTER_RECOVERY,
+            timeout=RECOVERY_SECONDS,
+            what=f"{AFTER_RECOVERY} requests sent after the recovery",
+        )
+        load.stop()
     result = load.join()
 
     probes = [httpx.get(f"{server.base_url}/health", headers={"X-Request-ID": f"probe-{n}"}) for n in range(PROBES)]
@@ -54,10 +64,13 @@ def test_a_killed_worker_is_replaced_and_only_its_connections_fail(
         f"({answered} of them logged as answered); replaced and ready after {recovered_after:.2f} s; after that "
         f"{len(after)} requests without a failure; {PROBES} new connections served by both workers"
     )
+    # Otherwise "only its connections fail" would hold of a worker that had none.
+    assert held, "the killed worker held no connection"
     assert len(replacement) == 1
     assert recovered_after < RECOVERY_SECONDS
     assert {o.connection for o in result.errors} <= held
     assert len(result.errors) <= len(held)
+    assert len(after) >= AFTER_RECOVERY
     assert [o for o in after if not o.ok] == []
     # Whole again: new connections reach both workers, the replacement among them.
     assert [probe.status_code for probe in probes] == [200] * PROBES

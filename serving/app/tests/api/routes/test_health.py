@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from starlette.testclient import TestClient
 
+from app.bundle import BundleMetadata
 from app.main import create_app
 
 
-def test_health_is_ok_with_the_model_version_once_ready(client, metadata: dict) -> None:
+def test_health_is_ok_with_the_model_version_once_ready(client, metadata: BundleMetadata) -> None:
     response = client.get("/health")
 
     assert (response.status_code, response.json()) == (
         200,
-        {"status": "ok", "model_version": metadata["model_version"]},
+        {"status": "ok", "model_version": metadata.model_version},
     )
 
 

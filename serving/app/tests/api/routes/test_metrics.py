@@ -5,6 +5,8 @@ import json
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from app.bundle import BundleMetadata, label_key
+
 
 def samples(text: str) -> dict[tuple[str, frozenset], float]:
     return {
@@ -15,13 +17,13 @@ def samples(text: str) -> dict[tuple[str, frozenset], float]:
 
 
 @pytest.fixture(scope="module")
-def scraped(open_client, example: dict, metadata: dict) -> dict[tuple[str, frozenset], float]:
+def scraped(open_client, example: dict, metadata: BundleMetadata) -> dict[tuple[str, frozenset], float]:
     """A fresh service after a known sequence of requests, then one scrape."""
     with open_client() as client:
         headers = {"Content-Type": "application/json"}
         client.post("/predict", content=json.dumps(example), headers=headers)
         client.post("/predict", content=json.dumps(example), headers=headers)
-        records = [item["record"] for item in metadata["golden_records"]]
+        records = [item.record for item in metadata.golden_records]
         client.post("/predict/batch", content=json.dumps({"records": records}), headers=headers)
         client.post("/predict", content=b"{}", headers=headers)
         client.get("/no/such/route")
@@ -53,18 +55,23 @@ def test_latency_is_a_histogram_per_route(scraped) -> None:
     assert scraped[infinite] == 3
 
 
-def test_predictions_are_counted_by_class(scraped, example: dict, metadata: dict, predictor) -> None:
-    expected = {label: 0 for label in metadata["classes"]}
-    expected[predictor.predict([example])[0].label] += 2
-    for item in metadata["golden_records"]:
-        expected[item["label"]] += 1
+def test_predictions_are_counted_by_class(scraped, example: dict, metadata: BundleMetadata, predictor) -> None:
+    expected = dict.fromkeys(metadata.class_keys, 0)
+    expected[label_key(predictor.predict([example])[0].label)] += 2
+    for item in metadata.golden_records:
+        assert item.label is not None
+        expected[label_key(item.label)] += 1
 
     counted = {label: scraped[("model_predictions_total", frozenset({"label": label}.items()))] for label in expected}
 
     assert counted == expected
 
 
-def test_model_info_names_version_commit_and_backend(scraped, metadata: dict) -> None:
-    labels = {"version": metadata["model_version"], "git_commit": metadata["git_commit"], "backend": "onnx"}
+def test_classification_has_no_histogram_of_values(scraped) -> None:
+    assert not [name for name, _ in scraped if name.startswith("model_predicted_value")]
+
+
+def test_model_info_names_version_commit_and_backend(scraped, metadata: BundleMetadata) -> None:
+    labels = {"version": metadata.model_version, "git_commit": metadata.git_commit, "backend": "onnx"}
 
     assert scraped[("model_info", frozenset(labels.items()))] == 1

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from app.predictor.golden import TOLERANCE
+from app.bundle import GOLDEN_PROBABILITY_TOLERANCE, BundleMetadata
 
 
 def post_json(client, path: str, body: Any):
@@ -17,23 +17,25 @@ def post_raw(client, path: str, raw: str, content_type: str | None = "applicatio
     return client.post(path, content=raw.encode(), headers=headers)
 
 
-def test_predict_reproduces_every_golden_record(client, metadata: dict) -> None:
-    for golden in metadata["golden_records"]:
-        response = post_json(client, "/predict", golden["record"])
+def test_predict_reproduces_every_golden_record(client, metadata: BundleMetadata) -> None:
+    for golden in metadata.golden_records:
+        response = post_json(client, "/predict", golden.record)
 
         assert response.status_code == 200
         body = response.json()
-        assert body["label"] == golden["label"]
-        assert body["probabilities"] == pytest.approx(golden["probabilities"], abs=TOLERANCE)
-        assert body["model_version"] == metadata["model_version"]
+        assert list(body) == ["label", "probabilities", "warnings", "model_version"]
+        assert body["label"] == golden.label
+        assert body["probabilities"] == pytest.approx(golden.probabilities, abs=GOLDEN_PROBABILITY_TOLERANCE)
+        assert body["model_version"] == metadata.model_version
         assert body["warnings"] == []
 
 
-def test_predict_takes_null_for_every_feature(client, example: dict, metadata: dict) -> None:
+def test_predict_takes_null_for_every_feature(client, example: dict, metadata: BundleMetadata) -> None:
     response = post_json(client, "/predict", dict.fromkeys(example))
 
     assert response.status_code == 200
-    assert response.json()["label"] in metadata["classes"]
+    assert response.json()["label"] in metadata.classes
+    assert list(response.json()["probabilities"]) == metadata.class_keys
     assert sum(response.json()["probabilities"].values()) == pytest.approx(1.0)
 
 
@@ -147,16 +149,17 @@ def test_a_wrong_method_is_405_and_an_unknown_route_404(client) -> None:
     assert (response.status_code, response.json()) == (404, {"detail": "Not Found"})
 
 
-def test_batch_predictions_come_back_in_order_with_the_version(client, metadata: dict) -> None:
-    golden = metadata["golden_records"]
+def test_batch_predictions_come_back_in_order_with_the_version(client, metadata: BundleMetadata) -> None:
+    golden = metadata.golden_records
 
-    response = post_json(client, "/predict/batch", {"records": [item["record"] for item in golden]})
+    response = post_json(client, "/predict/batch", {"records": [item.record for item in golden]})
 
     assert response.status_code == 200
     body = response.json()
-    assert body["model_version"] == metadata["model_version"]
-    assert [p["label"] for p in body["predictions"]] == [item["label"] for item in golden]
-    assert set(body["predictions"][0]) == {"label", "probabilities", "warnings"}
+    assert list(body) == ["predictions", "model_version"]
+    assert body["model_version"] == metadata.model_version
+    assert [p["label"] for p in body["predictions"]] == [item.label for item in golden]
+    assert list(body["predictions"][0]) == ["label", "probabilities", "warnings"]
 
 
 def test_a_bad_record_in_a_batch_is_located_by_position(client, example: dict) -> None:

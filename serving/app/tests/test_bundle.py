@@ -1,0 +1,139 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app.bundle import (
+    GOLDEN_PROBABILITY_TOLERANCE,
+    GOLDEN_VALUE_TOLERANCE,
+    BundleError,
+    BundleMetadata,
+    CategoryFeature,
+    GoldenRecord,
+    NumberFeature,
+    TargetStatistics,
+    label_key,
+    read_metadata,
+    write_metadata,
+)
+
+
+def test_reads_the_trained_metadata(model_dir: Path) -> None:
+    document = json.loads((model_dir / "metadata.json").read_text())
+
+    parsed = read_metadata(model_dir)
+
+    assert parsed.model_dump(mode="json", exclude_none=True) == document
+    assert (parsed.task, parsed.classes, parsed.target_statistics) == (
+        "classification",
+        ["Adelie", "Chinstrap", "Gentoo"],
+        None,
+    )
+    assert {type(f) for f in parsed.features} == {NumberFeature, CategoryFeature}
+
+
+def test_an_onnx_export_that_could_not_be_made_is_parsed_with_its_reason(model_copy: Path, edit_metadata) -> None:
+    reason = "skl2onnx cannot convert HistGradientBoostingClassifier: no converter"
+    edit_metadata(model_copy, lambda d: d["artifacts"].update(onnx={"available": False, "reason": reason}))
+
+    onnx = read_metadata(model_copy).artifacts.onnx
+    assert onnx is not None
+    assert (onnx.available, onnx.reason, onnx.file, onnx.inputs) == (False, reason, None, None)
+
+
+@pytest.mark.parametrize(("label", "key"), [(True, "true"), (False, "false"), (1, "1"), (0, "0"), ("Adelie", "Adelie")])
+def test_a_label_is_keyed_as_its_json_text(label: bool | int | str, key: str) -> None:
+    assert label_key(label) == key
+
+
+@pytest.mark.parametrize("classes", [[False, True], [0, 1], ["0", "1"]])
+def test_labels_keep_their_json_type_through_a_write_and_a_read(
+    metadata: BundleMetadata, tmp_path: Path, classes: list[bool | int | str]
+) -> None:
+    keys = [label_key(label) for label in classes]
+    probabilities = dict(zip(keys, [0.25, 0.75], strict=True))
+    golden = GoldenRecord(record=metadata.example, label=classes[1], probabilities=probabilities)
+    typed = metadata.model_copy(update={"classes": classes, "golden_records": [golden]})
+
+    write_metadata(tmp_path, typed)
+    read = read_metadata(tmp_path)
+
+    assert [(type(label), label) for label in read.classes or []] == [(type(label), label) for label in classes]
+    assert (type(read.golden_records[0].label), read.class_keys) == (type(classes[1]), keys)
+
+
+def test_the_golden_tolerance_is_a_probability_or_relative_to_the_target_s_spread(metadata: BundleMetadata) -> None:
+    regression = metadata.model_copy(
+        update={
+            "task": "regression",
+            "classes": None,
+            "target_statistics": TargetStatistics(mean=150.0, std=77.0, min=25.0, max=346.0),
+        }
+    )
+    constant = regression.model_copy(
+        update={"target_statistics": TargetStatistics(mean=3.0, std=0.0, min=3.0, max=3.0)}
+    )
+
+    assert metadata.golden_tolerance() == GOLDEN_PROBABILITY_TOLERANCE
+    assert regression.golden_tolerance() == pytest.approx(GOLDEN_VALUE_TOLERANCE * 77.0)
+    assert constant.golden_tolerance() == GOLDEN_VALUE_TOLERANCE
+
+
+def test_a_missing_file_names_the_path(tmp_path: Path) -> None:
+    with pytest.raises(BundleError, match=r"metadata\.json: cannot read the model metadata"):
+        read_metadata(tmp_path)
+
+
+def test_invalid_json_is_a_bundle_error(model_copy: Path) -> None:
+    (model_copy / "metadata.json").write_text("{not json")
+
+    with pytest.raises(BundleError, match="Invalid JSON"):
+        read_metadata(model_copy)
+
+
+def regression_without_statistics(document: dict) -> None:
+    document.update(task="regression", classes=None)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d.update(schema_version=1), r"schema_version: Input should be 2"),
+        (lambda d: d.pop("golden_records"), r"golden_records: Field required"),
+        (lambda d: d.update(golden_records=[]), r"golden_records: List should have at least 1 item"),
+        (lambda d: d.update(colour="red"), r"colour: Extra inputs are not permitted"),
+        (lambda d: d.update(task="ranking"), r"task: Input should be 'classification' or 'regression'"),
+        (lambda d: d.update(classes=["Adelie"]), r"a classification model needs at least 2 classes"),
+        (lambda d: d.update(classes=["Adelie", 1, True]), r"classes mix label types"),
+        (
+            lambda d: d["golden_records"][0]["probabilities"].pop("Gentoo"),
+            r"golden record 0 needs a label and a probability for every class",
+        ),
+        (regression_without_statistics, r"a regression model has target_statistics and no classes"),
+        (
+            lambda d: d["artifacts"]["model"].update(file="../../elsewhere.joblib"),
+            r"artifacts\.model\.file: .*must be a relative path inside the model folder",
+        ),
+        (lambda d: d["artifacts"].pop("model"), r"artifacts\.model: Field required"),
+        (
+            lambda d: d["artifacts"]["onnx"].update(file="/etc/passwd"),
+            r"artifacts\.onnx\.file: .*must be a relative path inside the model folder",
+        ),
+        (
+            lambda d: d["artifacts"]["onnx"].pop("inputs"),
+            r"artifacts\.onnx: .*an available ONNX artifact needs its file, sha256 and inputs",
+        ),
+        (lambda d: d["artifacts"]["model"].update(sha256="abc"), r"artifacts\.model\.sha256: String should match"),
+        (lambda d: d["features"].append(dict(d["features"][0])), r"features lists a name twice"),
+        (lambda d: d["features"][0].update(type="date"), r"features\.0: Input tag 'date' found"),
+    ],
+)
+def test_inconsistent_metadata_is_refused_with_the_field(model_copy: Path, edit_metadata, change, message) -> None:
+    edit_metadata(model_copy, change)
+
+    with pytest.raises(BundleError, match=message) as caught:
+        read_metadata(model_copy)
+
+    assert "\n" not in str(caught.value)
