@@ -17,10 +17,11 @@ from typing import TextIO
 
 from app.scoring.errors import ScoringError
 from app.scoring.finalize import finalize
+from app.scoring.model_scorer import load_model_scorer
 from app.scoring.plan import Shard
 from app.scoring.progress import NoProgress, Progress, ProgressBar
 from app.scoring.run import DEFAULT_CHUNK_ROWS, ScoringJob, score_dataset
-from app.scoring.scorer import ScorerFactory, load_model_scorer
+from app.scoring.scorer import ScorerFactory
 from app.scoring.settings import ScoringSettings, load_settings
 from app.scoring.uris import Storage
 

@@ -104,12 +104,17 @@ class _Run:
     target: Location
     part: Location
     format: Format
+    # What the scorer receives each required column as.
+    input_types: dict[str, pa.DataType]
 
 
 def _prepare(job: ScoringJob, scorer: Scorer, storage: Storage) -> _Run:
     source, target = storage.locate(job.input), storage.locate(job.output)
     out_format = _output_format(target, sharded=job.shard is not None)
-    dataset = open_dataset(source, scorer.required_columns)
+    dataset = open_dataset(source, {**scorer.required_columns, **scorer.csv_column_types})
+    types = dict(scorer.required_columns)
+    if dataset.format is Format.CSV:
+        types.update(scorer.csv_column_types)
     kept, needed = _columns(dataset, scorer, job.id_columns)
     schema = _output_schema(dataset.schema, kept, scorer)
     shard = job.shard or Shard(index=0, count=1)
@@ -117,7 +122,7 @@ def _prepare(job: ScoringJob, scorer: Scorer, storage: Storage) -> _Run:
     reader = ChunkReader(dataset, plan[shard.index], needed, job.chunk_rows)
     _check_target(source, target, sharded=job.shard is not None)
     part = target.child(manifest.part_name(shard.index, out_format)) if job.shard else target
-    return _Run(dataset, plan, shard, reader, kept, schema, target, part, out_format)
+    return _Run(dataset, plan, shard, reader, kept, schema, target, part, out_format, types)
 
 
 def _stream(
@@ -133,7 +138,7 @@ def _stream(
         raise ScoringError(f"{run.part.uri}: cannot write here ({first_line(exc)})") from exc
     with sink:
         for chunk in run.reader:
-            predictions = scorer.score(_scorer_input(chunk, scorer))
+            predictions = scorer.score(_scorer_input(chunk, run.input_types))
             failed += failed_rows(predictions, scorer.prediction_schema, chunk.num_rows)
             rows += chunk.num_rows
             _check_error_rate(max_error_rate, failed, rows, known_rows, final=False)
@@ -219,9 +224,9 @@ def _start_part(folder: Location, shard: int) -> None:
         raise ScoringError(f"{folder.uri}: cannot write here ({first_line(exc)})") from exc
 
 
-def _scorer_input(chunk: pa.RecordBatch, scorer: Scorer) -> pa.RecordBatch:
+def _scorer_input(chunk: pa.RecordBatch, types: dict[str, pa.DataType]) -> pa.RecordBatch:
     columns = []
-    for name, kind in scorer.required_columns.items():
+    for name, kind in types.items():
         column = chunk.column(name)
         if column.type != kind:
             try:
@@ -229,7 +234,7 @@ def _scorer_input(chunk: pa.RecordBatch, scorer: Scorer) -> pa.RecordBatch:
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as exc:
                 raise ScoringError(f"column {name!r}: cannot be read as {kind} ({first_line(exc)})") from exc
         columns.append(column)
-    return pa.RecordBatch.from_arrays(columns, names=list(scorer.required_columns))
+    return pa.RecordBatch.from_arrays(columns, names=list(types))
 
 
 def _check_error_rate(limit: float | None, failed: int, rows: int, known_rows: int | None, *, final: bool) -> None:

@@ -8,8 +8,6 @@ from typing import Protocol
 
 import pyarrow as pa
 
-from app.scoring.errors import ScoringError
-
 ERROR_COLUMN = "error"
 MODEL_VERSION_COLUMN = "model_version"
 
@@ -25,8 +23,18 @@ class Scorer(Protocol):
         """The input columns the model reads, each with the Arrow type `score` receives it as.
 
         A column missing from the input stops the run before anything is written (exit 2).
-        CSV input is parsed as these types (text in a numeric column stops the run; declare
-        `pa.string()` to convert, and fail rows, yourself); Parquet columns are cast, safely.
+        Parquet columns are cast to these types, safely; CSV columns are parsed as these
+        types unless `csv_column_types` says otherwise.
+        """
+        ...
+
+    @property
+    def csv_column_types(self) -> Mapping[str, pa.DataType]:
+        """Some required columns' types when the input is CSV; `score` then receives them so.
+
+        Text in a CSV column parsed as a number stops the run: declare `pa.string()` here to
+        convert it, and fail rows, yourself, while Parquet numbers still arrive as numbers
+        (a cast to text and back would cost more than the model).
         """
         ...
 
@@ -38,7 +46,8 @@ class Scorer(Protocol):
     def score(self, batch: pa.RecordBatch) -> pa.RecordBatch:
         """Predictions for 1 to chunk_rows input rows.
 
-        `batch` holds the required columns, in their order, typed as declared. Returns a batch
+        `batch` holds the required columns, in their order, typed as declared (for CSV input,
+        with `csv_column_types` over `required_columns`). Returns a batch
         of `prediction_schema` with one row per input row, in the same order; `error` is null
         where the row was scored and says why where it was not (its predictions then null).
         Raising stops the run with nothing published: only for faults of the model itself.
@@ -47,12 +56,8 @@ class Scorer(Protocol):
 
 
 # Builds the Scorer for a model bundle folder (`--model DIR`); raises ScoringError, one line.
+# The real one is app.scoring.model_scorer.load_model_scorer.
 ScorerFactory = Callable[[Path], Scorer]
-
-
-def load_model_scorer(model_dir: Path) -> Scorer:
-    """The scorer for a trained model bundle. Not wired yet: the model half provides it."""
-    raise ScoringError(f"{model_dir}: scoring with a model bundle is not available yet")
 
 
 def check_prediction_schema(schema: pa.Schema) -> None:

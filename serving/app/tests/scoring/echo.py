@@ -21,6 +21,7 @@ class EchoScorer:
     def __init__(self, *, fail_after_rows: int | None = None) -> None:
         self.model_version = "echo-1"
         self.required_columns = {"x": pa.float64()}
+        self.csv_column_types: dict[str, pa.DataType] = {}
         self.prediction_schema = pa.schema([("doubled", pa.float64()), ("error", pa.string())])
         # What each call received (rows, schema): not the batches, so that memory stays flat.
         self.calls: list[tuple[int, pa.Schema]] = []

@@ -71,13 +71,17 @@ def test_the_model_folder_defaults_to_the_services_bundle(tmp_path: Path) -> Non
     assert DEFAULT_MODEL_DIR.parts[-3:] == ("serving", "app", "model")
 
 
-def test_without_a_model_scorer_wired_in_the_default_says_so(tmp_path: Path) -> None:
+def test_by_default_a_folder_without_a_bundle_exits_2_with_one_line(tmp_path: Path) -> None:
     write_csv(tmp_path / "in.csv", table(2))
     err = io.StringIO()
 
     code = main(["score", str(tmp_path / "in.csv"), str(tmp_path / "o.csv"), "--model", "m"], stderr=err)
 
-    assert (code, err.getvalue()) == (2, "error: m: scoring with a model bundle is not available yet\n")
+    assert (code, err.getvalue()) == (
+        2,
+        "error: m/metadata.json: cannot read the model metadata (No such file or directory)\n",
+    )
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.csv"]
 
 
 @pytest.mark.parametrize(
