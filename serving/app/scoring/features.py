@@ -6,7 +6,8 @@ same: numbers finite and within the float32 range, categories of 1 to MAX_CATEGO
 characters, gaps only where the feature is nullable. Unseen categories and numbers outside
 the training range are warnings, worded as RecordSchema.warnings words them.
 
-An empty value is a gap in either format: CSV cannot tell an empty field from a null.
+An empty value is a gap in either format: CSV cannot tell an empty field from a null. Numbers
+read from CSV text are read as training reads a CSV (pandas): "NA", "nan" and the like are gaps.
 Python formats a message only for the rows that have one.
 """
 
@@ -27,6 +28,30 @@ from app.predictor.records import FLOAT32_MAX, MAX_CATEGORY_LENGTH
 # What pyarrow's text-to-double cast accepts, so that one bad value does not fail the chunk's cast.
 _NUMBER_TEXT = r"(?i)^[+-]?((\d+\.?\d*|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)$"
 _NO_TEXT = pa.scalar(None, pa.string())
+# Text that pandas.read_csv, and so training, reads as a numeric gap (its default na_values).
+_GAP_TEXT = pa.array(
+    [
+        "",
+        "#N/A",
+        "#N/A N/A",
+        "#NA",
+        "-1.#IND",
+        "-1.#QNAN",
+        "-NaN",
+        "-nan",
+        "1.#IND",
+        "1.#QNAN",
+        "<NA>",
+        "N/A",
+        "NA",
+        "NULL",
+        "NaN",
+        "None",
+        "n/a",
+        "nan",
+        "null",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -77,7 +102,7 @@ def _check_number(feature: NumberFeature, column: pa.Array) -> tuple[npt.NDArray
     unreadable = np.zeros(len(column), dtype=bool)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         text = pc.utf8_trim_whitespace(column)
-        text = pc.if_else(pc.equal(text, ""), _NO_TEXT, text)
+        text = pc.if_else(pc.is_in(text, value_set=_GAP_TEXT), _NO_TEXT, text)
         gap = _missing(text)
         readable = pc.fill_null(pc.match_substring_regex(text, _NUMBER_TEXT), True)
         unreadable = ~np.asarray(readable.to_numpy(zero_copy_only=False), dtype=bool)

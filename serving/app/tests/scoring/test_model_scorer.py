@@ -141,7 +141,7 @@ def test_the_output_columns_follow_the_trained_classes(penguins: ModelScorer) ->
 GOOD = "39.1,18.7,181,3750,Torgersen,male"
 BAD_ROWS = {
     1: ("abc,18.7,181,3750,Torgersen,male", "bill_length_mm: 'abc' is not a number"),
-    3: ("39.1,nan,181,3750,Torgersen,male", "bill_depth_mm: nan is not a finite number"),
+    3: ("39.1,-inf,181,3750,Torgersen,male", "bill_depth_mm: -inf is not a finite number"),
     4: (
         "39.1,18.7,1e39,3750,Torgersen,male",
         "flipper_length_mm: 1e+39 is beyond the float32 range (magnitude at most 3.403e+38)",
@@ -153,6 +153,7 @@ BAD_ROWS = {
 def bad_rows_csv(path: Path) -> Path:
     lines = ["id," + ",".join(PENGUIN_FEATURES)]
     lines += [f"{n},{BAD_ROWS[n][0] if n in BAD_ROWS else GOOD}" for n in range(8)]
+    lines[3] = "2,NA,18.7,181,3750,Torgersen,male"  # a gap, as pandas (and training) reads it
     path.write_text("\n".join(lines) + "\n")
     return path
 
