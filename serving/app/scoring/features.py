@@ -13,6 +13,7 @@ Python formats a message only for the rows that have one.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,31 +28,40 @@ from app.predictor.records import FLOAT32_MAX, MAX_CATEGORY_LENGTH
 
 # What pyarrow's text-to-double cast accepts, so that one bad value does not fail the chunk's cast.
 _NUMBER_TEXT = r"(?i)^[+-]?((\d+\.?\d*|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)$"
-_NO_TEXT = pa.scalar(None, pa.string())
 # Text that pandas.read_csv, and so training, reads as a numeric gap (its default na_values).
-_GAP_TEXT = pa.array(
-    [
-        "",
-        "#N/A",
-        "#N/A N/A",
-        "#NA",
-        "-1.#IND",
-        "-1.#QNAN",
-        "-NaN",
-        "-nan",
-        "1.#IND",
-        "1.#QNAN",
-        "<NA>",
-        "N/A",
-        "NA",
-        "NULL",
-        "NaN",
-        "None",
-        "n/a",
-        "nan",
-        "null",
-    ]
+_GAP_TEXT = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
 )
+
+
+# Built on first use: pyarrow imports pandas when it first converts Python values, and
+# `python -m app.scoring finalize` must not pay for that.
+@functools.cache
+def _no_text() -> pa.Scalar:
+    return pa.scalar(None, pa.string())
+
+
+@functools.cache
+def _gap_text() -> pa.Array:
+    return pa.array(_GAP_TEXT, pa.string())
 
 
 @dataclass(frozen=True)
@@ -102,12 +112,12 @@ def _check_number(feature: NumberFeature, column: pa.Array) -> tuple[npt.NDArray
     unreadable = np.zeros(len(column), dtype=bool)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         text = pc.utf8_trim_whitespace(column)
-        text = pc.if_else(pc.is_in(text, value_set=_GAP_TEXT), _NO_TEXT, text)
+        text = pc.if_else(pc.is_in(text, value_set=_gap_text()), _no_text(), text)
         gap = _missing(text)
         readable = pc.fill_null(pc.match_substring_regex(text, _NUMBER_TEXT), True)
         unreadable = ~np.asarray(readable.to_numpy(zero_copy_only=False), dtype=bool)
         problems.append(_messages(unreadable, text, lambda value: f"{name}: {value!r} is not a number"))
-        column = pc.cast(pc.if_else(readable, text, _NO_TEXT), pa.float64())
+        column = pc.cast(pc.if_else(readable, text, _no_text()), pa.float64())
     else:
         gap = _missing(column)
     values = pc.fill_null(pc.cast(column, pa.float64()), np.nan).to_numpy(zero_copy_only=False)
@@ -139,7 +149,7 @@ def _check_number(feature: NumberFeature, column: pa.Array) -> tuple[npt.NDArray
 
 def _check_category(feature: CategoryFeature, column: pa.Array) -> tuple[npt.NDArray[np.object_], pa.Array, pa.Array]:
     name = feature.name
-    column = pc.if_else(pc.equal(column, ""), _NO_TEXT, column)
+    column = pc.if_else(pc.equal(column, ""), _no_text(), column)
     gap = _missing(column)
     lengths = pc.fill_null(pc.utf8_length(column), 0).to_numpy(zero_copy_only=False)
     problems = [
