@@ -10,6 +10,14 @@ serve: $(if $(EXAMPLE),train-example,train)
 	cd serving && MODEL_SERVICE_MODEL_DIR="$(SERVE_MODEL_DIR)" MODEL_SERVICE_HOST=127.0.0.1 MODEL_SERVICE_PORT=8000 \
 		gunicorn --config app/gunicorn.conf.py
 
+## Train if needed, then score a CSV/Parquet file or folder, local or s3:// (INPUT=..., OUTPUT=...; ARGS="--chunk-rows ...")
+score: $(if $(and $(INPUT),$(OUTPUT)),$(if $(EXAMPLE),train-example,train),score-usage)
+	python -m app.scoring score "$(INPUT)" "$(OUTPUT)" --model "$(SERVE_MODEL_DIR)" $(ARGS)
+
+score-usage:
+	@echo "usage: make score INPUT=<file, folder or s3://bucket/key> OUTPUT=<file.parquet or file.csv, local or s3://> [ARGS=...]" >&2
+	@exit 2
+
 ## Regenerate serving/app/requirements.txt (the image's pinned, hashed dependencies) from Pipfile.lock
 requirements: Pipfile.lock
 	@$(PYTHON_BOOTSTRAP) -m pipenv --version >/dev/null 2>&1 || \
@@ -22,4 +30,4 @@ requirements: Pipfile.lock
 lint-docker: $(SYNCED)
 	hadolint $(SERVING_DIR)/Dockerfile
 
-.PHONY: serve requirements lint-docker
+.PHONY: serve score score-usage requirements lint-docker

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from app.bundle import Label
+from app.predictor.columns import Columns
 from app.predictor.records import Record
 
 BackendName = Literal["onnx", "sklearn"]
@@ -35,4 +36,9 @@ class Backend(Protocol):
     def predict(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
         """Records are already validated. Classification: one row per record, one probability
         column per class. Regression: one predicted value per record (a 1-d array)."""
+        ...
+
+    def predict_columns(self, columns: Columns) -> npt.NDArray[np.float64]:
+        """The same for validated columns (app.predictor.columns), one row per column entry.
+        `predict` builds these columns and calls it: one implementation for both."""
         ...

@@ -14,13 +14,13 @@ import numpy.typing as npt
 import onnxruntime
 
 from app.bundle import (
-    MISSING_CATEGORY,
     ONNX_PREDICTION_OUTPUT,
     ONNX_PROBABILITIES_OUTPUT,
     BundleMetadata,
     Label,
     NumberFeature,
 )
+from app.predictor.columns import Columns, record_columns
 from app.predictor.errors import MetadataError, ModelLoadError
 from app.predictor.records import Record
 
@@ -46,6 +46,7 @@ class OnnxBackend:
         pairs = list(zip(metadata.features, inputs, strict=True))
         self._numeric = [(f.name, graph_input) for f, graph_input in pairs if isinstance(f, NumberFeature)]
         self._categorical = [(f.name, graph_input) for f, graph_input in pairs if not isinstance(f, NumberFeature)]
+        self._features = tuple(metadata.features)
         # Column order of the probabilities: the Pipeline's classes_, which the metadata lists
         # and the golden replay confirms.
         self._classes: tuple[Label, ...] = tuple(metadata.classes or ())
@@ -69,18 +70,19 @@ class OnnxBackend:
         return self._classes
 
     def predict(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
-        (output,) = self._session.run([self._output], self.inputs(records))
+        return self.predict_columns(record_columns(self._features, records))
+
+    def predict_columns(self, columns: Columns) -> npt.NDArray[np.float64]:
+        (output,) = self._session.run([self._output], self.inputs(columns))
         result = np.asarray(output, dtype=np.float64)
         # Regression gives an [n, 1] tensor: one value per record.
         return result.reshape(-1) if self._regression else result
 
-    def inputs(self, records: Sequence[Record]) -> dict[str, npt.NDArray[np.generic]]:
-        """One [n, 1] column per graph input, straight from the validated records: no DataFrame."""
-        columns: dict[str, npt.NDArray[np.generic]] = {}
+    def inputs(self, columns: Columns) -> dict[str, npt.NDArray[np.generic]]:
+        """One [n, 1] array per graph input, straight from the columns: no DataFrame."""
+        inputs: dict[str, npt.NDArray[np.generic]] = {}
         for name, graph_input in self._numeric:
-            values = [np.nan if record[name] is None else record[name] for record in records]
-            columns[graph_input] = np.array(values, dtype=np.float32).reshape(-1, 1)
+            inputs[graph_input] = columns[name].astype(np.float32).reshape(-1, 1)
         for name, graph_input in self._categorical:
-            labels = [MISSING_CATEGORY if record[name] is None else record[name] for record in records]
-            columns[graph_input] = np.array(labels, dtype=object).reshape(-1, 1)
-        return columns
+            inputs[graph_input] = columns[name].reshape(-1, 1)
+        return inputs

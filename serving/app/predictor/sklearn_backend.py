@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from app.bundle import MISSING_CATEGORY, BundleMetadata, Label, NumberFeature
+from app.bundle import BundleMetadata, Label, NumberFeature
+from app.predictor.columns import Columns, record_columns
 from app.predictor.errors import MetadataError, ModelLoadError
 from app.predictor.records import Record
 
@@ -27,6 +28,7 @@ class SklearnBackend:
     def __init__(self, pipeline: Any, metadata: BundleMetadata) -> None:
         self._pipeline = pipeline
         features = metadata.features
+        self._features = tuple(features)
         self._numeric = [f.name for f in features if isinstance(f, NumberFeature)]
         self._categorical = [f.name for f in features if not isinstance(f, NumberFeature)]
         self._columns = [str(name) for name in getattr(pipeline, "feature_names_in_", [f.name for f in features])]
@@ -51,22 +53,21 @@ class SklearnBackend:
         return self._classes
 
     def predict(self, records: Sequence[Record]) -> npt.NDArray[np.float64]:
-        frame = self.frame(records)
+        return self.predict_columns(record_columns(self._features, records))
+
+    def predict_columns(self, columns: Columns) -> npt.NDArray[np.float64]:
+        frame = self.frame(columns)
         if self._regression:
             return np.asarray(self._pipeline.predict(frame), dtype=np.float64).reshape(-1)
         return np.asarray(self._pipeline.predict_proba(frame), dtype=np.float64)
 
-    def frame(self, records: Sequence[Record]) -> pd.DataFrame:
+    def frame(self, columns: Columns) -> pd.DataFrame:
         """The frame shape training used: float64 numbers with NaN gaps, object strings with "" gaps."""
-        columns: dict[str, pd.Series] = {}
-        for name in self._numeric:
-            values = [np.nan if record[name] is None else record[name] for record in records]
-            columns[name] = pd.Series(np.array(values, dtype=np.float64))
+        series: dict[str, pd.Series] = {name: pd.Series(columns[name], dtype=np.float64) for name in self._numeric}
         for name in self._categorical:
             # Explicit object dtype: pandas 3 would infer its string dtype, unlike training.
-            values = [MISSING_CATEGORY if record[name] is None else record[name] for record in records]
-            columns[name] = pd.Series(np.array(values, dtype=object), dtype=object)
-        return pd.DataFrame(columns, columns=self._columns)
+            series[name] = pd.Series(columns[name], dtype=object)
+        return pd.DataFrame(series, columns=self._columns)
 
 
 def _label(label: Any) -> Label:

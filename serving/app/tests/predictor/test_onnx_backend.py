@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from app.bundle import GOLDEN_PROBABILITY_TOLERANCE, BundleMetadata
+from app.predictor.columns import record_columns
 from app.predictor.errors import MetadataError, ModelLoadError
 from app.predictor.onnx_backend import OnnxBackend
 from app.predictor.sklearn_backend import SklearnBackend
@@ -20,11 +21,13 @@ def backends(model_dir: Path, metadata: BundleMetadata) -> tuple[OnnxBackend, Sk
     return onnx, SklearnBackend.load(model_dir / "model.joblib", metadata)
 
 
-def test_inputs_are_one_column_per_graph_input_with_gaps_marked(backends, example: dict) -> None:
+def test_inputs_are_one_column_per_graph_input_with_gaps_marked(
+    backends, example: dict, metadata: BundleMetadata
+) -> None:
     onnx, _ = backends
     gappy = {**example, "bill_length_mm": None, "island": None}
 
-    inputs = onnx.inputs([example, gappy])
+    inputs = onnx.inputs(record_columns(metadata.features, [example, gappy]))
 
     assert set(inputs) == set(example)
     assert inputs["bill_length_mm"].dtype == np.float32
@@ -43,7 +46,7 @@ def test_features_map_to_graph_inputs_by_position(model_dir: Path, metadata: Bun
     backend = OnnxBackend.load(model_dir / ONNX_FILE, metadata.model_copy(update={"features": features}))
     record = {renamed.get(name, name): value for name, value in example.items()}
 
-    inputs = backend.inputs([record])
+    inputs = backend.inputs(record_columns(features, [record]))
 
     assert list(inputs) == metadata.artifacts.onnx.inputs  # type: ignore[union-attr]
     assert inputs["bill_length_mm"][0, 0] == np.float32(example["bill_length_mm"])

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from app.bundle import BundleMetadata
+from app.predictor.columns import record_columns
 from app.predictor.errors import MetadataError, ModelLoadError
 from app.predictor.sklearn_backend import SklearnBackend
 
@@ -15,9 +16,11 @@ def backend(model_dir: Path, metadata: BundleMetadata) -> SklearnBackend:
     return SklearnBackend.load(model_dir / "model.joblib", metadata)
 
 
-def test_the_frame_has_the_dtypes_and_column_order_training_used(backend: SklearnBackend, example: dict) -> None:
+def test_the_frame_has_the_dtypes_and_column_order_training_used(
+    backend: SklearnBackend, example: dict, metadata: BundleMetadata
+) -> None:
     gaps = dict.fromkeys(example)
-    frame = backend.frame([example, gaps])
+    frame = backend.frame(record_columns(metadata.features, [example, gaps]))
 
     assert list(frame.columns) == list(backend._pipeline.feature_names_in_)
     assert frame["body_mass_g"].dtype == np.float64
