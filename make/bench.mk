@@ -7,6 +7,7 @@ bench: $(SYNCED) train hey
 	@if [ -n "$$GITHUB_STEP_SUMMARY" ]; then cat bench/results.md >> "$$GITHUB_STEP_SUMMARY"; fi
 
 # The load generator is a Debian/Homebrew package, not a Python one.
+## Install the `hey` load generator (Debian's package, or Homebrew's) if it is missing
 hey:
 	@command -v hey >/dev/null 2>&1 || { \
 		if command -v apt-get >/dev/null 2>&1; then \

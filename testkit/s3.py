@@ -36,7 +36,8 @@ def s3_server() -> Iterator[S3Server]:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    assert process.stdout is not None
+    if process.stdout is None:  # never: stdout=PIPE; this tells the type checker
+        raise RuntimeError("moto_server's output is not piped")
     output = OutputFollower(process.stdout)
     try:
         # werkzeug says so once its socket listens.

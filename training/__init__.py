@@ -1,0 +1,1 @@
+"""The training pipeline: one module per concept; stages/ holds the DVC stages."""

@@ -21,8 +21,8 @@ def embedded_dataset() -> bytes:
     return resources.files("palmerpenguins").joinpath("data", "penguins.csv").read_bytes()
 
 
-def read_table(path: Path, *, header_only: bool = False) -> pd.DataFrame:
-    """A CSV or Parquet file (by extension) as it is, or only its columns (no rows).
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV or Parquet file (by extension) as it is.
 
     Raises ConfigError when the file is missing (saying `dvc pull` when DVC tracks it) or unreadable.
     """
@@ -30,25 +30,22 @@ def read_table(path: Path, *, header_only: bool = False) -> pd.DataFrame:
         raise missing_file("data.path", path)
     try:
         if path.suffix.lower() in PARQUET_SUFFIXES:
-            import pyarrow.parquet
-
-            if header_only:
-                columns: pd.DataFrame = pyarrow.parquet.read_schema(path).empty_table().to_pandas()
-                return columns
             return pd.read_parquet(path)
-        return pd.read_csv(path, nrows=0 if header_only else None)
+        return pd.read_csv(path)
     except Exception as exc:  # pandas and pyarrow raise many types for a corrupt or foreign file
         first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
         raise ConfigError(f"params.yaml: data.path: cannot read {path}: {first_line}") from exc
 
 
 def check_columns(columns: list[str], data: DataParams, source: str) -> None:
-    missing = [name for name in (data.target, *data.features) if name not in columns]
-    if missing:
-        raise ConfigError(
-            f"params.yaml: data: column(s) {', '.join(map(repr, missing))} are not in {source} "
-            f"(it has: {', '.join(columns)})"
-        )
+    """Raises ConfigError naming the first key (data.target, data.numeric, data.categorical) with unknown columns."""
+    for key, names in (("target", [data.target]), ("numeric", data.numeric), ("categorical", data.categorical)):
+        missing = [name for name in names if name not in columns]
+        if missing:
+            raise ConfigError(
+                f"params.yaml: data.{key}: column(s) {', '.join(map(repr, missing))} are not in {source} "
+                f"(it has: {', '.join(columns)})"
+            )
 
 
 def read_dataset(path: Path, data: DataParams) -> pd.DataFrame:

@@ -38,13 +38,13 @@ def import_estimator(path: str) -> type[BaseEstimator]:
     return found
 
 
-def check_task(estimator: Any, task: Task, *, name: str) -> None:
+def check_task(estimator: Any, task: Task, *, name: str, key: str = KEY) -> None:
     if task == "classification" and not is_classifier(estimator):
         kind = "a regressor" if is_regressor(estimator) else "not a classifier"
-        raise ConfigError(f"{KEY}: {name} is {kind}, but data.task is classification; choose a classifier")
+        raise ConfigError(f"{key}: {name} is {kind}, but data.task is classification; choose a classifier")
     if task == "regression" and not is_regressor(estimator):
         kind = "a classifier" if is_classifier(estimator) else "not a regressor"
-        raise ConfigError(f"{KEY}: {name} is {kind}, but data.task is regression; choose a regressor")
+        raise ConfigError(f"{key}: {name} is {kind}, but data.task is regression; choose a regressor")
 
 
 def build_estimator(train: TrainParams, task: Task) -> BaseEstimator:

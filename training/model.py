@@ -69,7 +69,7 @@ def load_pretrained(path: Path, train: pd.DataFrame, data: DataParams) -> Any:
         model = joblib.load(path)  # the user's own file, named in params.yaml (see the README)
     except Exception as exc:  # unpickling raises whatever the pickled code raises
         raise ConfigError(f"{where}: cannot load it ({type(exc).__name__}: {_first_line(exc)})") from exc
-    check_task(model, data.task, name=type(model).__name__)
+    check_task(model, data.task, name=type(model).__name__, key=f"params.yaml: train.pretrained: {path}")
     features = train[list(data.features)]
     methods = ("predict", "predict_proba") if data.task == "classification" else ("predict",)
     for method in methods:

@@ -141,7 +141,9 @@ def parse_params(raw: Any, *, source: str = PARAMS_FILE) -> Params:
 
 
 def _describe(exc: ValidationError) -> str:
-    error = exc.errors(include_url=False)[0]
+    errors = exc.errors(include_url=False)
+    # A misspelt key also makes its intended key "missing": name the misspelling, the cause.
+    error = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
     where = ".".join(str(part) for part in error["loc"])
     message = error["msg"].removeprefix("Value error, ")
     if error["type"] == "missing":

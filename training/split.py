@@ -10,8 +10,8 @@ from sklearn.model_selection import train_test_split
 from training.errors import ConfigError
 from training.params import DataParams, PrepareParams
 
-# Fewer rows than this on either side leaves nothing to fit or nothing to measure.
-MIN_ROWS_PER_SPLIT = 2
+# Fewer rows than these leave too little to fit, or a test score that means nothing.
+MIN_TRAIN_ROWS, MIN_TEST_ROWS = 10, 5
 
 
 def split(frame: pd.DataFrame, data: DataParams, prepare: PrepareParams) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -30,10 +30,11 @@ def split(frame: pd.DataFrame, data: DataParams, prepare: PrepareParams) -> tupl
             )
         stratify = frame[data.target].astype(str)
     test_rows = math.ceil(prepare.test_size * len(frame))
-    if min(test_rows, len(frame) - test_rows) < MIN_ROWS_PER_SPLIT:
+    if test_rows < MIN_TEST_ROWS or len(frame) - test_rows < MIN_TRAIN_ROWS:
         raise ConfigError(
             f"params.yaml: prepare.test_size: {len(frame)} labelled rows are too few to split at {prepare.test_size} "
-            f"(each side needs at least {MIN_ROWS_PER_SPLIT} rows)"
+            f"(the training split needs at least {MIN_TRAIN_ROWS} rows and the test split {MIN_TEST_ROWS}); "
+            "add data, or change prepare.test_size"
         )
     try:
         train, test = train_test_split(frame, test_size=prepare.test_size, random_state=prepare.seed, stratify=stratify)

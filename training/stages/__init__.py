@@ -1,0 +1,1 @@
+"""The DVC stages, one module each: prepare, train, convert, evaluate."""

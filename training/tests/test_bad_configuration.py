@@ -78,12 +78,12 @@ CHECKED_BEFORE_DVC: list[tuple[str, Edit, str]] = [
     (
         "unknown column",
         lambda p, project: set_data(p, numeric=["bill_length_mm", "beak_colour"]),
-        "error: params.yaml: data: column(s) 'beak_colour' are not in data/raw/penguins.csv (it has: ",
+        "error: params.yaml: data.numeric: column(s) 'beak_colour' are not in data/raw/penguins.csv (it has: ",
     ),
     (
         "target not in the data",
         lambda p, project: set_data(p, target="genus"),
-        "error: params.yaml: data: column(s) 'genus' are not in data/raw/penguins.csv",
+        "error: params.yaml: data.target: column(s) 'genus' are not in data/raw/penguins.csv",
     ),
     (
         "a regressor for classification",
@@ -135,6 +135,7 @@ def prepare_fails(project: Path, params: dict[str, Any], tmp_path: Path) -> tupl
     out = tmp_path / "prepared"
     code, stderr = command(project, "training.stages.prepare", params, "--out", str(out))
     assert not out.exists(), "nothing may be written"
+    assert command(project, "training.check", params) == (code, stderr), "the check before dvc says the same"
     return code, stderr
 
 
@@ -172,12 +173,13 @@ def test_a_class_with_one_row(project: Path, tmp_path: Path) -> None:
 
 def test_too_few_rows(project: Path, tmp_path: Path) -> None:
     params = default_params(project)
-    set_data(params, path=write_data(project, penguins(project).iloc[[0, 1, 200, 201]], "data/raw/tiny.csv"))
+    tiny = penguins(project).iloc[[*range(8), *range(200, 208)]]
+    set_data(params, path=write_data(project, tiny, "data/raw/tiny.csv"))
     code, stderr = prepare_fails(project, params, tmp_path)
     assert code == 2
     assert stderr == (
-        "error: params.yaml: prepare.test_size: 4 labelled rows are too few to split at 0.25 "
-        "(each side needs at least 2 rows)\n"
+        "error: params.yaml: prepare.test_size: 16 labelled rows are too few to split at 0.25 "
+        "(the training split needs at least 10 rows and the test split 5); add data, or change prepare.test_size\n"
     )
 
 
@@ -195,6 +197,7 @@ def train_fails(project: Path, params: dict[str, Any], prepared: Path, tmp_path:
         "--train", str(prepared), "--model", str(model), "--info", str(tmp_path / "info.json"),
     )  # fmt: skip
     assert not model.exists(), "nothing may be written"
+    assert command(project, "training.check", params) == (code, stderr), "the check before dvc says the same"
     return code, stderr
 
 

@@ -69,7 +69,9 @@ def test_a_regression_target_is_a_float(penguins: pd.DataFrame) -> None:
 def test_a_feature_missing_from_the_data_is_named(penguins: pd.DataFrame, data_params: DataParams) -> None:
     with pytest.raises(ConfigError) as error:
         normalise(penguins.drop(columns=["body_mass_g"]), data_params, source="train.csv")
-    assert str(error.value).startswith("params.yaml: data: column(s) 'body_mass_g' are not in train.csv (it has: ")
+    assert str(error.value).startswith(
+        "params.yaml: data.numeric: column(s) 'body_mass_g' are not in train.csv (it has: "
+    )
 
 
 def test_text_in_a_numeric_feature_is_named(penguins: pd.DataFrame, data_params: DataParams) -> None:

@@ -78,6 +78,12 @@ def test_wrong_values_name_the_key(raw_params: dict, key: str, value: object, me
     assert "\n" not in str(error.value)
 
 
+def test_a_misspelt_key_is_named_rather_than_the_key_it_hides(raw_params: dict) -> None:
+    raw_params["data"]["traget"] = raw_params["data"].pop("target")
+    with pytest.raises(ConfigError, match=r"^params.yaml: data.traget: unknown key \(check the spelling\)$"):
+        parse_params(raw_params)
+
+
 @pytest.mark.parametrize("path", ["pipeline.joblib", "elsewhere/pipeline.joblib", "models/../pipeline.joblib"])
 def test_a_pretrained_pipeline_must_live_under_models(raw_params: dict, path: str) -> None:
     raw_params["train"] = {"seed": 1, "pretrained": path}

@@ -49,9 +49,10 @@ def test_regression_splits_without_stratifying(penguins: pd.DataFrame, params: P
 
 
 def test_too_few_rows_are_refused(penguins: pd.DataFrame, params: Params) -> None:
-    frame = normalise(penguins.iloc[[0, 1, 20, 21]], params.data)
+    frame = normalise(penguins.iloc[[*range(8), *range(20, 28)]], params.data)
     with pytest.raises(ConfigError) as error:
         split(frame, params.data, params.prepare)
     assert str(error.value) == (
-        "params.yaml: prepare.test_size: 4 labelled rows are too few to split at 0.25 (each side needs at least 2 rows)"
+        "params.yaml: prepare.test_size: 16 labelled rows are too few to split at 0.25 "
+        "(the training split needs at least 10 rows and the test split 5); add data, or change prepare.test_size"
     )
