@@ -7,24 +7,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from examples.workspace import copy_pipeline
 from testkit.processes import VENV_BIN
 
 REPOSITORY = Path(__file__).resolve().parents[1]
-# What a from-scratch `dvc repro` needs: the pipeline, its params and code, the DVC config.
-PIPELINE_FILES = (
-    "dvc.yaml",
-    "params.yaml",
-    ".dvcignore",
-    ".dvc/config",
-    ".gitignore",
-    "data/.gitignore",
-    "data/raw/penguins.csv",
-    "models/README.md",
-    # The bundle contract the stages write through (importable as `app.bundle`).
-    "serving/app/__init__.py",
-    "serving/app/bundle.py",
-)
-PIPELINE_TREES = ("training",)
+# Besides the pipeline and its code (examples.workspace.copy_pipeline): the repository's own
+# params, DVC config, ignores and default data, as a from-scratch `dvc repro` here needs them.
+PROJECT_FILES = ("params.yaml", ".dvc/config", ".gitignore", "data/raw/penguins.csv")
 
 
 # Tests run `make` as a developer would from a shell, even when the suite itself runs under `make test`.
@@ -58,13 +47,10 @@ def project_env(**extra: str) -> dict[str, str]:
 def make_project_copy(destination: Path) -> Path:
     """A new git repository holding this working tree's pipeline, with no outputs and no cache."""
     destination.mkdir(parents=True)
-    for name in PIPELINE_FILES:
+    copy_pipeline(destination)
+    for name in PROJECT_FILES:
         (destination / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPOSITORY / name, destination / name)
-    for tree in PIPELINE_TREES:
-        shutil.copytree(
-            REPOSITORY / tree, destination / tree, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.pyc")
-        )
     run(["git", "init", "--quiet", "--initial-branch", "main"], destination)
     run(["git", "add", "--all"], destination)
     run(["git", "commit", "--quiet", "--message", "pipeline"], destination)
