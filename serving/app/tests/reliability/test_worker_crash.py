@@ -54,6 +54,9 @@ def test_a_killed_worker_is_replaced_and_only_its_connections_fail(
     result = load.join()
 
     probes = [httpx.get(f"{server.base_url}/health", headers={"X-Request-ID": f"probe-{n}"}) for n in range(PROBES)]
+    for n in range(PROBES):
+        # A worker writes the access line after it sends the answer: the last ones may still be on their way.
+        server.wait_for_log_lines(lambda line, n=n: line.get("request_id") == f"probe-{n}")
     served = access_lines(server)
     after = [o for o in result.outcomes if o.sent_at > killed_at + recovered_after]
     probed_pids = {served[f"probe-{n}"]["pid"] for n in range(PROBES)}
