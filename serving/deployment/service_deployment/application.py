@@ -7,22 +7,37 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 from constructs import Node
 
+from . import batch_contract
+from .batch_stack import BatchScoringStack
 from .https import HttpsOptions
-from .settings import ENVIRONMENTS, ServiceSettings
+from .settings import BATCH_ENVIRONMENTS, ENVIRONMENTS, BatchSettings, S3Prefix, ServiceSettings
 from .stack import ServiceStack
 
 
 def build_app(*, outdir: str, context: Mapping[str, Any], image_directory: Path) -> cdk.App:
-    """The CDK app exactly as `app.py` and the tests synthesize it, checked by cdk-nag."""
+    """The CDK app exactly as `app.py` and the tests synthesize it, checked by cdk-nag.
+
+    The batch scoring stack is part of it only when the context gives batchInput and batchOutput.
+    """
     app = cdk.App(outdir=outdir, context=dict(context))
     settings = settings_from_context(app.node)
+    batch = batch_settings_from_context(app.node, settings)
+    git_commit = _text(app.node, "gitCommit") or "unknown"
     ServiceStack(
         app,
         f"PenguinsService-{settings.environment}",
         settings=settings,
         image_directory=image_directory,
-        git_commit=_text(app.node, "gitCommit") or "unknown",
+        git_commit=git_commit,
     )
+    if batch.enabled:
+        BatchScoringStack(
+            app,
+            batch_contract.stack_name(settings.environment),
+            settings=batch,
+            image_directory=image_directory,
+            git_commit=git_commit,
+        )
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 
@@ -46,6 +61,38 @@ def settings_from_context(node: Node) -> ServiceSettings:
         api_key_secret_arn=_text(node, "apiKeySecretArn"),
         generate_api_key=_flag(node, "generateApiKey", default=preset.generate_api_key),
     )
+
+
+def batch_settings_from_context(node: Node, service: ServiceSettings) -> BatchSettings:
+    """The batch settings of the service's environment; `enabled` only with batchInput and batchOutput.
+
+    Raises ValueError naming the context key of a bad value.
+    """
+    preset = BATCH_ENVIRONMENTS[service.environment]
+    inputs, output = _text(node, "batchInput"), _text(node, "batchOutput")
+    max_vcpus = _text(node, "batchMaxVcpus")
+    return dataclasses.replace(
+        preset,
+        input_prefixes=tuple(_prefix("batchInput", uri) for uri in inputs.split(",")) if inputs else (),
+        output_prefix=_prefix("batchOutput", output) if output else None,
+        spot=_flag(node, "batchSpot", default=preset.spot),
+        max_vcpus=_whole_number("batchMaxVcpus", max_vcpus) if max_vcpus else preset.max_vcpus,
+        private_subnets=service.private_subnets,
+        nat_gateways=service.nat_gateways,
+    )
+
+
+def _prefix(key: str, uri: str) -> S3Prefix:
+    try:
+        return S3Prefix.parse(uri)
+    except ValueError as exc:
+        raise ValueError(f"context {key}: {exc}") from None
+
+
+def _whole_number(key: str, text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"context {key} must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def _text(node: Node, key: str) -> str | None:

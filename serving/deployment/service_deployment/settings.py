@@ -1,4 +1,8 @@
+from __future__ import annotations
+
+import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from .https import HttpsOptions
 
@@ -33,4 +37,90 @@ ENVIRONMENTS = {
         min_capacity=2,
         max_capacity=6,
     ),
+}
+
+
+# S3's naming rule for general purpose buckets: 3-63 lowercase letters, digits, dots and hyphens.
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+# IAM reads these in a resource ARN as a wildcard or a policy variable, not as text.
+_IAM_SPECIAL = ("*", "?", "${")
+
+
+@dataclass(frozen=True)
+class S3Prefix:
+    """A bucket and a key prefix (a "folder": no leading or trailing slash, never empty)."""
+
+    bucket: str
+    key: str
+
+    @classmethod
+    def parse(cls, uri: str) -> S3Prefix:
+        """`s3://bucket/prefix` -> S3Prefix; raises ValueError saying what is wrong."""
+        parts = urlsplit(uri.strip())
+        if parts.scheme != "s3" or parts.query or parts.fragment:
+            raise ValueError(f"{uri!r} is not an s3://bucket/prefix URI")
+        if not _BUCKET.match(parts.netloc) or ".." in parts.netloc:
+            raise ValueError(f"{uri!r}: {parts.netloc!r} is not a valid S3 bucket name")
+        key = parts.path.strip("/")
+        if not key:
+            raise ValueError(f"{uri!r}: name a prefix under the bucket; a whole bucket is too wide a grant")
+        if any(special in key for special in _IAM_SPECIAL):
+            raise ValueError(f"{uri!r}: wildcards (*, ?) and ${{...}} are not allowed in a prefix")
+        return cls(bucket=parts.netloc, key=key)
+
+    @property
+    def uri(self) -> str:
+        return f"s3://{self.bucket}/{self.key}"
+
+    def overlaps(self, other: S3Prefix) -> bool:
+        """True when one prefix is the other or a folder inside it."""
+        if self.bucket != other.bucket:
+            return False
+        mine, theirs = f"{self.key}/", f"{other.key}/"
+        return mine.startswith(theirs) or theirs.startswith(mine)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatchSettings:
+    """The batch scoring stack of one environment; it exists only once prefixes are given.
+
+    vCPUs and memory are per job (one array child, or finalize); the timeout is per attempt.
+    """
+
+    environment: str
+    input_prefixes: tuple[S3Prefix, ...] = ()
+    output_prefix: S3Prefix | None = None
+    # Fargate Spot costs about 70 % less; an interrupted child is retried (see batch_scoring.py).
+    spot: bool = True
+    max_vcpus: int = 16
+    # As for the service: public subnets with public task addresses unless private_subnets is set.
+    private_subnets: bool = False
+    nat_gateways: int = 1
+    score_vcpus: float = 1
+    score_memory_mib: int = 4096
+    job_timeout_minutes: int = 120
+    retry_attempts: int = 3
+
+    def __post_init__(self) -> None:
+        output = self.output_prefix
+        if bool(self.input_prefixes) != (output is not None):
+            raise ValueError("batch scoring needs both input prefixes (batchInput) and an output prefix (batchOutput)")
+        if self.max_vcpus < self.score_vcpus:
+            raise ValueError(f"max vCPUs must be at least one job's {self.score_vcpus:g}, got {self.max_vcpus}")
+        overlapping = [prefix.uri for prefix in self.input_prefixes if output and prefix.overlaps(output)]
+        if output and overlapping:
+            raise ValueError(
+                f"the output prefix {output.uri} overlaps the input prefix(es) {', '.join(overlapping)}: "
+                f"the jobs could overwrite their input"
+            )
+
+    @property
+    def enabled(self) -> bool:
+        return self.output_prefix is not None
+
+
+BATCH_ENVIRONMENTS = {
+    "staging": BatchSettings(environment="staging"),
+    # On-demand: a production run should not wait for spare Spot capacity.
+    "production": BatchSettings(environment="production", spot=False, max_vcpus=64),
 }

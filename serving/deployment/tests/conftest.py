@@ -1,4 +1,4 @@
-"""Synthesized service stacks shared by the tests: each variant is synthesized once, offline."""
+"""Synthesized stacks shared by the tests: each variant is synthesized once, offline."""
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,17 +20,36 @@ class Synthesized(cdk_output.Synthesized):
     git_commit: str
 
 
+SynthesizeApp = Callable[..., dict[str, Synthesized]]
 SynthesizeService = Callable[..., Synthesized]
 
 
 @pytest.fixture(scope="session")
-def synthesize_service(tmp_path_factory: pytest.TempPathFactory) -> SynthesizeService:
-    def synthesize(context: Mapping[str, Any] | None = None, image_directory: Path = SERVICE_IMAGE) -> Synthesized:
-        outdir = tmp_path_factory.mktemp("service-cdk-out")
+def synthesize_app(tmp_path_factory: pytest.TempPathFactory) -> SynthesizeApp:
+    """Every stack of the app for a context, by stack name."""
+
+    def synthesize(
+        context: Mapping[str, Any] | None = None, image_directory: Path = SERVICE_IMAGE
+    ) -> dict[str, Synthesized]:
+        outdir = tmp_path_factory.mktemp("cdk-out")
         context = {"gitCommit": COMMIT, **(context or {})}
         assembly = build_app(outdir=str(outdir), context=context, image_directory=image_directory).synth()
-        (stack,) = assembly.stacks
-        return Synthesized(outdir, stack.stack_name, Template.from_json(stack.template), context["gitCommit"])
+        return {
+            stack.stack_name: Synthesized(
+                outdir, stack.stack_name, Template.from_json(stack.template), context["gitCommit"]
+            )
+            for stack in assembly.stacks
+        }
+
+    return synthesize
+
+
+@pytest.fixture(scope="session")
+def synthesize_service(synthesize_app: SynthesizeApp) -> SynthesizeService:
+    def synthesize(context: Mapping[str, Any] | None = None, image_directory: Path = SERVICE_IMAGE) -> Synthesized:
+        stacks = synthesize_app(context, image_directory)
+        (service,) = (stack for name, stack in stacks.items() if name.startswith("PenguinsService-"))
+        return service
 
     return synthesize
 
