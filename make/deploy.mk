@@ -1,4 +1,5 @@
-# AWS: the one-time account infrastructure (infrastructure/) and the service stack (serving/deployment/).
+# AWS: the one-time account infrastructure (infrastructure/), the service stack and the batch scoring
+# stack (serving/deployment/).
 # Included by the root Makefile, which puts .venv/bin first on PATH and exports the JSII/AWS variables.
 INFRASTRUCTURE_DIR := infrastructure
 DEPLOYMENT_DIR := serving/deployment
@@ -10,22 +11,30 @@ CDK_FLAGS := --no-notices
 SERVICE_ENVIRONMENT ?= staging
 # Extra `-c key=value` pairs for the service stack, e.g. -c certificateArn=arn:aws:acm:... -c alarmEmail=...
 SERVICE_CONTEXT ?=
+# Batch scoring: the S3 prefixes its jobs may read (comma-separated) and write. With both, the app also
+# synthesizes the PenguinsBatchScoring-<environment> stack; more settings go in SERVICE_CONTEXT
+# (-c batchSpot=false -c batchMaxVcpus=32).
+BATCH_INPUT ?=
+BATCH_OUTPUT ?=
 # Extra `-c key=value` pairs for the infrastructure, e.g. -c githubOidcProviderArn=arn:aws:iam::... or
 # -c dataSources=s3://bucket/prefix,s3://other (infrastructure/README.md)
 INFRASTRUCTURE_CONTEXT ?=
 # owner/name: GitHub Actions sets it; locally it comes from the `origin` remote.
 GITHUB_REPOSITORY ?= $(shell git remote get-url origin 2>/dev/null | sed -nE 's#^.*github\.com[:/]([^/]+/[^/]+)$$#\1#p' | sed 's/\.git$$//')
 
-SERVICE_ARGS = -c environment=$(SERVICE_ENVIRONMENT) $(SERVICE_CONTEXT)
+SERVICE_ARGS = -c environment=$(SERVICE_ENVIRONMENT) $(BATCH_ARGS) $(SERVICE_CONTEXT)
+BATCH_ARGS = $(if $(BATCH_INPUT),-c batchInput=$(BATCH_INPUT)) $(if $(BATCH_OUTPUT),-c batchOutput=$(BATCH_OUTPUT))
 INFRASTRUCTURE_ARGS = $(if $(GITHUB_REPOSITORY),-c githubRepository=$(GITHUB_REPOSITORY)) $(INFRASTRUCTURE_CONTEXT)
 
-## Synthesize both CDK apps into their cdk.out folders, offline: no AWS credentials, network or Docker
+## Synthesize both CDK apps into their cdk.out folders, offline (the batch stack too with BATCH_INPUT and BATCH_OUTPUT)
 synth: $(SYNCED)
 	rm -rf $(INFRASTRUCTURE_DIR)/cdk.out $(DEPLOYMENT_DIR)/cdk.out
 	cd $(INFRASTRUCTURE_DIR) && python app.py $(INFRASTRUCTURE_ARGS)
 	cd $(DEPLOYMENT_DIR) && python app.py $(SERVICE_ARGS)
 
-## Run cfn-lint on every template that `make synth` writes
+## Run cfn-lint on every template that `make synth` writes, the batch stack's included (example prefixes)
+lint-cfn: BATCH_INPUT := $(or $(BATCH_INPUT),s3://example-scoring-input/penguins)
+lint-cfn: BATCH_OUTPUT := $(or $(BATCH_OUTPUT),s3://example-scoring-output/penguins)
 lint-cfn: synth
 	cfn-lint $(INFRASTRUCTURE_DIR)/cdk.out/*.template.json $(DEPLOYMENT_DIR)/cdk.out/*.template.json
 
@@ -40,4 +49,12 @@ deploy-service: $(SYNCED)
 	cd $(DEPLOYMENT_DIR) && $(CDK) deploy PenguinsService-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
 		--require-approval never --outputs-file cdk.out/outputs.json
 
-.PHONY: synth lint-cfn deploy-infrastructure deploy-service
+## Build the image and deploy the batch scoring stack of SERVICE_ENVIRONMENT for BATCH_INPUT and BATCH_OUTPUT
+deploy-batch: $(SYNCED)
+	@test -n "$(BATCH_INPUT)" -a -n "$(BATCH_OUTPUT)" || \
+		{ echo "set BATCH_INPUT=s3://bucket/prefix[,s3://...] and BATCH_OUTPUT=s3://bucket/prefix" >&2; exit 1; }
+	@test -f serving/app/model/metadata.json || { echo "no model in serving/app/model: run dvc pull" >&2; exit 1; }
+	cd $(DEPLOYMENT_DIR) && $(CDK) deploy PenguinsBatchScoring-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
+		--require-approval never --outputs-file cdk.out/batch-outputs.json
+
+.PHONY: synth lint-cfn deploy-infrastructure deploy-service deploy-batch
