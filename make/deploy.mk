@@ -57,4 +57,10 @@ deploy-batch: $(SYNCED)
 	cd $(DEPLOYMENT_DIR) && $(CDK) deploy PenguinsBatchScoring-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
 		--require-approval never --outputs-file cdk.out/batch-outputs.json
 
-.PHONY: synth lint-cfn deploy-infrastructure deploy-service deploy-batch
+## Submit a batch scoring run to the deployed batch stack and follow it (INPUT=s3://... OUTPUT=s3://.../run SHARDS=N)
+score-aws: $(SYNCED)
+	@test -n "$(INPUT)" && test -n "$(OUTPUT)" && test -n "$(SHARDS)" || { \
+		echo "usage: make score-aws INPUT=s3://bucket/key OUTPUT=s3://bucket/prefix/run SHARDS=N [ARGS=--max-error-rate 0.01]" >&2; exit 2; }
+	python -m deployment.batch_jobs submit "$(INPUT)" "$(OUTPUT)" --shards "$(SHARDS)" --environment $(SERVICE_ENVIRONMENT) $(ARGS)
+
+.PHONY: synth lint-cfn deploy-infrastructure deploy-service deploy-batch score-aws

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -28,11 +28,13 @@ def _credentials() -> dict[str, str]:
 
 
 @contextmanager
-def s3_server() -> Iterator[S3Server]:
-    """Run moto's S3 server on a free loopback port; it is stopped on exit, pass or fail."""
+def s3_server(*, server_env: Mapping[str, str] | None = None) -> Iterator[S3Server]:
+    """Run moto's server (S3 and every other AWS service it fakes) on a free loopback port; it is
+    stopped on exit, pass or fail. `server_env` adds variables to the server's own environment."""
     port = free_port()
     process = subprocess.Popen(
         [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        env={**os.environ, **(server_env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

@@ -46,7 +46,8 @@ def main(
         else:
             job = _job(args, settings)
             progress: Progress = ProgressBar(stderr) if stderr.isatty() else NoProgress()
-            line = score_dataset(job, load_scorer(args.model), storage=storage, progress=progress).line()
+            model_dir = args.model or settings.model_dir or DEFAULT_MODEL_DIR
+            line = score_dataset(job, load_scorer(model_dir), storage=storage, progress=progress).line()
     except ScoringError as exc:
         print(f"error: {exc}", file=stderr)
         return exc.exit_code
@@ -70,7 +71,8 @@ def _shard(index: int | None, count: int | None, array_index: int | None) -> Sha
         if index is not None:
             raise ScoringError("--shard needs --shards")
         return None
-    index = index if index is not None else array_index
+    # AWS Batch arrays have 2 to 10,000 children: one shard runs as a plain job, without an index.
+    index = next((i for i in (index, array_index, 0 if count == 1 else None) if i is not None), None)
     if index is None:
         raise ScoringError("--shards needs --shard I, or AWS_BATCH_JOB_ARRAY_INDEX (an AWS Batch array child)")
     if index >= count:
@@ -84,7 +86,9 @@ def _parser() -> argparse.ArgumentParser:
     score = commands.add_parser("score", help="score a CSV or Parquet file or folder, local or s3://")
     score.add_argument("input", help="a .csv or .parquet file, or a folder of them: a path or s3://bucket/key")
     score.add_argument("output", help="a .parquet or .csv file; with --shards, a folder of parts (path or s3://)")
-    score.add_argument("--model", type=Path, default=DEFAULT_MODEL_DIR, help="the model bundle folder")
+    score.add_argument(
+        "--model", type=Path, help="the model bundle folder (default: MODEL_SERVICE_MODEL_DIR, else app/model)"
+    )
     score.add_argument("--chunk-rows", type=_positive, default=DEFAULT_CHUNK_ROWS, help="rows per chunk (memory)")
     score.add_argument("--id-columns", type=_names, help="comma-separated input columns to copy (default: all)")
     score.add_argument("--shards", type=_positive, help="split the input into N shards and score one")

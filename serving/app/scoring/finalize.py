@@ -60,6 +60,19 @@ def finalize(folder: Location, shards: int, *, max_error_rate: float | None = No
     return Finalized(success=success, uri=target.uri)
 
 
+def read_success(folder: Location) -> Finalized:
+    """The `_SUCCESS` manifest of a finalized folder; IncompleteOutputError when there is none (yet)."""
+    target = folder.child(manifest.SUCCESS)
+    try:
+        with folder.filesystem.open_input_stream(target.path) as stream:
+            success = manifest.SuccessManifest.model_validate_json(stream.read())
+    except FileNotFoundError as exc:
+        raise IncompleteOutputError(f"{target.uri}: not there; the run has not been finalized") from exc
+    except (OSError, ValidationError) as exc:
+        raise IncompleteOutputError(f"{target.uri}: not a valid manifest ({first_line(exc)})") from exc
+    return Finalized(success=success, uri=target.uri)
+
+
 def _listing(folder: Location) -> dict[str, int]:
     if folder.info().type != pafs.FileType.Directory:
         raise IncompleteOutputError(f"{folder.uri}: no such folder; run the shards first")

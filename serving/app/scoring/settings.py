@@ -1,11 +1,13 @@
 """The batch job's settings: the one reader of its environment variables.
 
-All three are standard names set by others: the AWS SDKs' endpoint override (moto, MinIO, a
-VPC endpoint) and AWS Batch's array index. Unset or empty means "not given".
+The AWS SDKs' endpoint override (moto, MinIO, a VPC endpoint), AWS Batch's array index, and the
+service's own model folder variable, so that the image's scoring jobs and its service agree on the
+bundle. Unset or empty means "not given".
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -24,6 +26,8 @@ class ScoringSettings(BaseSettings):
     ] = None
     # Set by AWS Batch in each child of an array job: 0 .. size-1.
     array_index: Annotated[int | None, Field(ge=0, validation_alias="AWS_BATCH_JOB_ARRAY_INDEX")] = None
+    # The bundle `--model` defaults to; unset means the one in the package (app/model).
+    model_dir: Annotated[Path | None, Field(validation_alias="MODEL_SERVICE_MODEL_DIR")] = None
 
     @field_validator("s3_endpoint")
     @classmethod

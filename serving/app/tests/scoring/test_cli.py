@@ -20,7 +20,7 @@ class Terminal(io.StringIO):
 
 @pytest.fixture(autouse=True)
 def _no_batch_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("AWS_BATCH_JOB_ARRAY_INDEX", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"):
+    for name in ("AWS_BATCH_JOB_ARRAY_INDEX", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "MODEL_SERVICE_MODEL_DIR"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -69,6 +69,23 @@ def test_the_model_folder_defaults_to_the_services_bundle(tmp_path: Path) -> Non
 
     assert seen == [DEFAULT_MODEL_DIR, Path("elsewhere")]
     assert DEFAULT_MODEL_DIR.parts[-3:] == ("serving", "app", "model")
+
+
+def test_the_services_model_variable_picks_the_default_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_csv(tmp_path / "in.csv", table(2))
+    monkeypatch.setenv("MODEL_SERVICE_MODEL_DIR", str(tmp_path / "bundle"))
+    seen: list[Path] = []
+
+    def load(model_dir: Path) -> EchoScorer:
+        seen.append(model_dir)
+        return EchoScorer()
+
+    for extra in ([], ["--model", "elsewhere"]):
+        main(
+            ["score", str(tmp_path / "in.csv"), str(tmp_path / "o.csv"), *extra], load_scorer=load, stdout=io.StringIO()
+        )
+
+    assert seen == [tmp_path / "bundle", Path("elsewhere")]
 
 
 def test_by_default_a_folder_without_a_bundle_exits_2_with_one_line(tmp_path: Path) -> None:
@@ -129,6 +146,17 @@ def test_the_array_index_picks_the_shard(tmp_path: Path, monkeypatch: pytest.Mon
     assert code == 0
     assert out.endswith(f"-> {tmp_path}/out/part-00002.parquet\n")
     assert json.loads((tmp_path / "out" / "part-00002.manifest.json").read_text())["rows"]["read"] == 10
+
+
+def test_one_shard_needs_no_index(tmp_path: Path) -> None:
+    # AWS Batch arrays have 2 to 10,000 children: a one-shard run is a plain job, with no array index.
+    write_parquet(tmp_path / "in.parquet", table(30), row_group_size=10)
+
+    code, out, _ = scoring("score", str(tmp_path / "in.parquet"), str(tmp_path / "out"), "--shards", "1")
+
+    assert code == 0
+    assert out.endswith(f"-> {tmp_path}/out/part-00000.parquet\n")
+    assert json.loads((tmp_path / "out" / "part-00000.manifest.json").read_text())["rows"]["read"] == 30
 
 
 def test_too_many_failures_exit_1(tmp_path: Path) -> None:

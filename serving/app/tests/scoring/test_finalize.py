@@ -7,7 +7,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from app.scoring.errors import ErrorRateError, IncompleteOutputError
-from app.scoring.finalize import finalize
+from app.scoring.finalize import finalize, read_success
 from app.scoring.plan import Shard
 from app.scoring.run import ScoringJob, score_dataset
 from app.scoring.uris import Storage
@@ -41,6 +41,20 @@ def test_success_lists_every_part_in_shard_order_with_the_totals(
     assert success["plan"]["input_rows"] == 70
     assert success["model_version"] == "echo-1"
     assert same_rows(read_output(out), expected(table(70, negative_every=8)))
+
+
+def test_read_success_gives_back_what_finalize_wrote(tmp_path: Path, storage: Storage, source: Path) -> None:
+    out = tmp_path / "out"
+    run_shards(source, out, storage, 3)
+    with pytest.raises(IncompleteOutputError, match=f"^{out / '_SUCCESS'}: not there; the run has not been finalized$"):
+        read_success(storage.locate(str(out)))
+
+    finalized = finalize(storage.locate(str(out)), 3)
+
+    assert read_success(storage.locate(str(out))) == finalized
+    (out / "_SUCCESS").write_text("{}")
+    with pytest.raises(IncompleteOutputError, match="_SUCCESS: not a valid manifest"):
+        read_success(storage.locate(str(out)))
 
 
 def test_missing_shards_are_named_in_one_line_and_no_success_is_written(

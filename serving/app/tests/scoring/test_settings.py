@@ -5,7 +5,7 @@ import pytest
 from app.scoring.errors import ScoringError
 from app.scoring.settings import load_settings
 
-VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_BATCH_JOB_ARRAY_INDEX")
+VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL", "AWS_BATCH_JOB_ARRAY_INDEX", "MODEL_SERVICE_MODEL_DIR")
 
 
 @pytest.fixture(autouse=True)
