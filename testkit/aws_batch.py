@@ -8,6 +8,7 @@ part themselves with the submitted commands (`job_commands`).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,15 +76,21 @@ def job_commands(server: S3Server, job_id: str) -> list[tuple[list[str], dict[st
     batch = client(server, "batch")
     (job,) = batch.describe_jobs(jobs=[job_id])["jobs"]
     (definition,) = batch.describe_job_definitions(jobDefinitions=[job["jobDefinition"]])["jobDefinitions"]
-    parameters = {**definition.get("parameters", {}), **job.get("parameters", {})}
-    command = [_substitute(part, parameters) for part in definition["containerProperties"]["command"]]
+    command = substitute(definition["containerProperties"]["command"], definition.get("parameters", {}), job)
     size = job.get("arrayProperties", {}).get("size")
     if size is None:
         return [(command, {})]
     return [(command, {"AWS_BATCH_JOB_ARRAY_INDEX": str(index)}) for index in range(size)]
 
 
-def _substitute(part: str, parameters: dict[str, str]) -> str:
+def substitute(command: list[str], defaults: Mapping[str, str], job: Mapping[str, Any]) -> list[str]:
+    """A job definition's command as AWS Batch runs it for `job` (a SubmitJob request or a
+    DescribeJobs entry): its parameters, over the definition's defaults, replace `Ref::<name>`."""
+    parameters = {**defaults, **job.get("parameters", {})}
+    return [_substitute(part, parameters) for part in command]
+
+
+def _substitute(part: str, parameters: Mapping[str, str]) -> str:
     # AWS Batch replaces a whole `Ref::name` argument that names a parameter; anything else stays.
     if part.startswith("Ref::") and part[len("Ref::") :] in parameters:
         return parameters[part[len("Ref::") :]]
