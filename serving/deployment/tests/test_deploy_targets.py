@@ -9,6 +9,8 @@ from deployment.service_deployment.settings import S3Prefix
 from testkit.processes import VENV_BIN
 from testkit.project import REPOSITORY, run
 
+SYNTH = "cd serving/deployment && python app.py "
+
 
 def make(*args: str, check: bool = True) -> str:
     result = run(["make", "--no-print-directory", f"VENV={VENV_BIN.parent}", *args], REPOSITORY, check=check)
@@ -46,12 +48,15 @@ def test_deploy_batch_names_the_missing_prefixes_before_anything_runs():
 
 
 def test_lint_cfn_synthesizes_the_batch_stack_with_valid_example_prefixes():
-    arguments = _command_after(make("-n", "lint-cfn"), "cd serving/deployment && python app.py ")
+    arguments = _command_after(make("-n", "lint-cfn"), SYNTH)
     context = dict(arguments[index + 1].split("=", 1) for index in range(0, len(arguments), 2))
     assert set(context) == {"environment", "batchInput", "batchOutput"}
     assert S3Prefix.parse(context["batchInput"]) != S3Prefix.parse(context["batchOutput"])
-    # Without the prefixes `make synth` leaves the batch stack out.
-    assert _command_after(make("-n", "synth"), "cd serving/deployment && python app.py ") == [
-        "-c",
-        "environment=staging",
+    # Without the prefixes `make synth` leaves the batch stack out; with them (as the README shows) it is in.
+    assert _command_after(make("-n", "synth"), SYNTH) == ["-c", "environment=staging"]
+    with_prefixes = make("-n", "synth", "BATCH_INPUT=s3://my-data/tables", "BATCH_OUTPUT=s3://my-scores/runs")
+    assert _command_after(with_prefixes, SYNTH) == [
+        *("-c", "environment=staging"),
+        *("-c", "batchInput=s3://my-data/tables"),
+        *("-c", "batchOutput=s3://my-scores/runs"),
     ]
