@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bench.batch_scoring import PLAIN, SCORER, compare_labels, run_child
+from bench.run import main
 
 
 def allocate(megabytes: int) -> list[str]:
@@ -74,3 +76,25 @@ def test_different_row_counts_mean_every_row_differs(tmp_path: Path) -> None:
     plain = write_labels(tmp_path / "plain.parquet", ["Adelie", "Gentoo", "Gentoo"])
 
     assert compare_labels(scored, plain) == {"rows_out": {SCORER: 2, PLAIN: 3}, "labels_differ": 3}
+
+
+@pytest.mark.slow
+def test_quick_run_scores_both_files_with_both_tools_and_reports_them(tmp_path: Path) -> None:
+    assert main(["--quick", "--suites", "batch-scoring", "--out", str(tmp_path)]) == 0
+
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert "backends" not in results
+    batch = results["batch_scoring"]
+    assert batch["scorer_backend"] == "onnx"
+    assert [file["rows"] for file in batch["files"]] == [5000, 20_000]
+    for file in batch["files"]:
+        assert file["rows_out"] == {SCORER: file["rows"], PLAIN: file["rows"]}
+        assert file["labels_differ"] == 0
+        for tool in file["tools"].values():
+            assert tool["rows_per_second"] > 0
+            assert 50 < tool["peak_rss_mb"] < 2000
+    markdown = (tmp_path / "results.md").read_text()
+    assert "| 20,000 (0.2 MB) | make score |" in markdown
+    assert "| batch outputs agree (rows and labels, every file) | all equal | 0 of 25,000 labels differ | yes |" in (
+        markdown
+    )
