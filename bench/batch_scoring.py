@@ -99,23 +99,6 @@ def run_child(command: list[str], *, log: Path, timeout: float = RUN_TIMEOUT_SEC
     return ChildRun(seconds=usage["seconds"], peak_rss_mb=usage["peak_rss_mb"])
 
 
-def measure_file(source: Path, rows: int, repeats: int, model_dir: Path, scratch: Path) -> dict[str, Any]:
-    """Both tools on one `rows`-row file, alternately, `repeats` times; then their last outputs compared."""
-    outputs = {name: scratch / f"{rows}-{index}.parquet" for index, name in enumerate(TOOLS)}
-    runs: dict[str, list[ChildRun]] = {name: [] for name in TOOLS}
-    for _ in range(repeats):
-        for name, command in TOOLS.items():
-            output = outputs[name]
-            output.unlink(missing_ok=True)  # what is compared below is this run's output
-            runs[name].append(run_child(command(source, output, model_dir), log=output.with_suffix(".log")))
-    return {
-        "rows": rows,
-        "input_mb": round(source.stat().st_size / 2**20, 1),
-        "tools": {name: summarise(rows, tool_runs) for name, tool_runs in runs.items()},
-        **compare_labels(outputs[SCORER], outputs[PLAIN]),
-    }
-
-
 def summarise(rows: int, runs: list[ChildRun]) -> dict[str, Any]:
     return {
         "rows_per_second": round(statistics.median(rows / run.seconds for run in runs)),
@@ -139,14 +122,29 @@ def _differing(left: pa.ChunkedArray, right: pa.ChunkedArray) -> int:
 
 
 def measure(profile: ScoringProfile, model_dir: Path, scratch: Path) -> dict[str, Any]:
-    """Every file of the profile; the shape results.json holds under "batch_scoring"."""
+    """Both tools on every file of the profile; the shape results.json holds under "batch_scoring".
+
+    Each round runs every file with each tool in turn, so that the machine's changing load falls
+    on all of them alike. The last round's outputs are compared.
+    """
     onnx = read_metadata(model_dir).artifacts.onnx
-    files = [penguins_parquet(DataSpec(rows), cache=profile.cache or scratch) for rows in profile.sizes]
-    return {
-        "repeats": profile.repeats,
-        "scorer_backend": "onnx" if onnx is not None and onnx.available else "sklearn",
-        "files": [
-            measure_file(source, rows, profile.repeats, model_dir, scratch)
-            for source, rows in zip(files, profile.sizes, strict=True)
-        ],
-    }
+    sources = {rows: penguins_parquet(DataSpec(rows), cache=profile.cache or scratch) for rows in profile.sizes}
+    outputs = {(rows, name): scratch / f"{rows}-{i}.parquet" for rows in sources for i, name in enumerate(TOOLS)}
+    runs: dict[tuple[int, str], list[ChildRun]] = {key: [] for key in outputs}
+    for _ in range(profile.repeats):
+        for rows, source in sources.items():
+            for name, command in TOOLS.items():
+                output = outputs[rows, name]
+                output.unlink(missing_ok=True)  # what is compared is this run's output
+                runs[rows, name].append(run_child(command(source, output, model_dir), log=output.with_suffix(".log")))
+    files = [
+        {
+            "rows": rows,
+            "input_mb": round(source.stat().st_size / 2**20, 1),
+            "tools": {name: summarise(rows, runs[rows, name]) for name in TOOLS},
+            **compare_labels(outputs[rows, SCORER], outputs[rows, PLAIN]),
+        }
+        for rows, source in sources.items()
+    ]
+    scorer_backend = "onnx" if onnx is not None and onnx.available else "sklearn"
+    return {"repeats": profile.repeats, "scorer_backend": scorer_backend, "files": files}
