@@ -1,4 +1,4 @@
-"""The benchmark's markdown: the figures per backend and each target, met or not."""
+"""The benchmark's markdown: the service per backend, batch scoring per file and tool, each target met or not."""
 
 from __future__ import annotations
 
