@@ -1,9 +1,11 @@
-"""The benchmark's markdown: the figures per backend and each target, met or not."""
+"""The benchmark's markdown: the service per backend, batch scoring per file and tool, each target met or not."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from bench.batch_scoring import PLAIN, SCORER, TOOLS
 
 
 @dataclass(frozen=True)
@@ -15,7 +17,13 @@ class Target:
 
 
 def targets(results: dict[str, Any]) -> list[Target]:
-    backends = results["backends"]
+    found = service_targets(results["backends"]) if "backends" in results else []
+    if "batch_scoring" in results:
+        found += batch_targets(results["batch_scoring"])
+    return found
+
+
+def service_targets(backends: dict[str, Any]) -> list[Target]:
     found: list[Target] = []
     if {"onnx", "sklearn"} <= backends.keys():
         onnx, sklearn = backends["onnx"]["loads"], backends["sklearn"]["loads"]
@@ -39,12 +47,66 @@ def targets(results: dict[str, Any]) -> list[Target]:
     return found
 
 
+def batch_targets(batch: dict[str, Any]) -> list[Target]:
+    files = batch["files"]
+    largest, smallest = files[-1], files[0]
+    scorer, plain = largest["tools"][SCORER], largest["tools"][PLAIN]
+    speedup = scorer["rows_per_second"] / plain["rows_per_second"]
+    found = [
+        Target(
+            f"batch rows/s, {SCORER} vs the plain script ({largest['rows']:,} rows)",
+            ">= 1.0x",
+            f"{speedup:.2f}x",
+            speedup >= 1.0,
+        )
+    ]
+    peak = max(file["tools"][SCORER]["peak_rss_mb"] for file in files)
+    found.append(Target(f"batch peak memory, {SCORER} (every file)", "< 400 MB", f"{peak:.0f} MB", peak < 400))
+    if len(files) > 1:
+        growth = {
+            name: largest["tools"][name]["peak_rss_mb"] / smallest["tools"][name]["peak_rss_mb"] for name in TOOLS
+        }
+        found.append(
+            Target(
+                f"batch peak memory of the plain script, {smallest['rows']:,} to {largest['rows']:,} rows",
+                "grows > 1.5x",
+                f"{growth[PLAIN]:.2f}x ({SCORER}: {growth[SCORER]:.2f}x)",
+                growth[PLAIN] > 1.5,
+            )
+        )
+    differ = sum(file["labels_differ"] for file in files)
+    rows = sum(file["rows"] for file in files)
+    counts_equal = all(set(file["rows_out"].values()) == {file["rows"]} for file in files)
+    found.append(
+        Target(
+            "batch outputs agree (rows and labels, every file)",
+            "all equal",
+            f"{differ:,} of {rows:,} labels differ" + ("" if counts_equal else "; row counts differ"),
+            differ == 0 and counts_equal,
+        )
+    )
+    return found
+
+
 def render_markdown(results: dict[str, Any]) -> str:
     machine = results["machine"]
     lines = [
         f"Measured {machine['date']} on {machine['cpus']} cores / {machine['memory_gb']} GB, "
-        f"Python {machine['python']}, model {results['model_version']}; "
-        f"gunicorn production config (2 workers), load from `hey` on the same machine; "
+        f"Python {machine['python']}, model {results['model_version']}.",
+    ]
+    if "backends" in results:
+        lines += ["", *_service_lines(results)]
+    if "batch_scoring" in results:
+        lines += ["", *_batch_lines(results["batch_scoring"])]
+    lines += ["", "| target | limit | measured | met |", "| --- | --- | --- | --- |"]
+    for target in targets(results):
+        lines.append(f"| {target.name} | {target.limit} | {target.measured} | {'yes' if target.met else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def _service_lines(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "The service: gunicorn production config (2 workers), load from `hey` on the same machine; "
         f"median of {results['repeats']} run(s).",
         "",
         "| backend | load | req/s | rows/s | p50 ms | p99 ms | errors |",
@@ -67,7 +129,32 @@ def render_markdown(results: dict[str, Any]) -> str:
     lines += ["", "| backend | cold start | resident memory per worker (max) |", "| --- | ---: | ---: |"]
     for name, backend in results["backends"].items():
         lines.append(f"| {name} | {backend['cold_start_seconds']:.2f} s | {backend['worker_rss_mb_max']:.0f} MB |")
-    lines += ["", "| target | limit | measured | met |", "| --- | --- | --- | --- |"]
-    for target in targets(results):
-        lines.append(f"| {target.name} | {target.limit} | {target.measured} | {'yes' if target.met else '**no**'} |")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def _batch_lines(batch: dict[str, Any]) -> list[str]:
+    lines = [
+        f"Batch scoring of a penguins-schema Parquet file: `{SCORER}` ({batch['scorer_backend']} backend) and a "
+        "plain pandas script, each a fresh process, run alternately; wall time from start to exit, peak "
+        f"resident memory of the process; median of {batch['repeats']} run(s).",
+        "",
+        "| rows (file size) | tool | rows/s | seconds | peak memory |",
+        "| ---: | --- | ---: | ---: | ---: |",
+    ]
+    for file in batch["files"]:
+        for name, tool in file["tools"].items():
+            lines.append(
+                f"| {file['rows']:,} ({file['input_mb']} MB) | {name} | {tool['rows_per_second']:,.0f} | "
+                f"{tool['seconds']:.2f} | {tool['peak_rss_mb']:,.0f} MB |"
+            )
+    if len(batch["files"]) > 1:
+        rates = ", ".join(f"{name} {_marginal_rate(batch['files'], name)}" for name in TOOLS)
+        lines += ["", f"Rows/s without start-up (the larger file's extra rows over its extra seconds): {rates}."]
+    return lines
+
+
+def _marginal_rate(files: list[dict[str, Any]], tool: str) -> str:
+    # Interpreter start, imports and model load cost the same for any file: the difference cancels them.
+    small, large = files[0], files[-1]
+    extra = large["tools"][tool]["seconds"] - small["tools"][tool]["seconds"]
+    return f"{(large['rows'] - small['rows']) / extra:,.0f}" if extra > 0 else "n/a"

@@ -1,6 +1,7 @@
-"""Benchmark the service under gunicorn's production configuration, for both backends.
+"""Benchmark the service under gunicorn's production configuration, for both backends, and batch
+scoring (`make score` against a plain pandas script; bench/batch_scoring.py).
 
-Writes bench/results.json and bench/results.md. Every figure is the median of --repeats runs.
+Writes bench/results.json and bench/results.md. Every figure is the median of the profile's repeats.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from app.bundle import BundleMetadata, read_metadata
+from bench import batch_scoring
 from bench.load import LoadResult, median, median_result, run_load
 from bench.report import render_markdown
 from testkit.processes import VENV_BIN, stop
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SERVING = REPOSITORY / "serving"
+SUITES = ("service", "batch-scoring")
 
 
 @dataclass(frozen=True)
@@ -177,20 +180,23 @@ def main(argv: list[str] | None = None) -> int:
     cli = argparse.ArgumentParser(description=__doc__)
     cli.add_argument("--model-dir", type=Path, default=SERVING / "app/model")
     cli.add_argument("--out", type=Path, default=REPOSITORY / "bench")
-    cli.add_argument("--backends", nargs="+", default=["onnx", "sklearn"])
-    cli.add_argument("--quick", action="store_true", help="tiny request counts: checks the harness, not the service")
+    cli.add_argument("--suites", nargs="+", choices=SUITES, default=list(SUITES), help="what to measure")
+    cli.add_argument("--backends", nargs="+", default=["onnx", "sklearn"], help="the service's backends")
+    cli.add_argument("--quick", action="store_true", help="tiny workloads: checks the harness, not the service")
     args = cli.parse_args(argv)
-    profile = QUICK if args.quick else FULL
     metadata = read_metadata(args.model_dir)
+    results: dict[str, Any] = {"machine": machine(), "model_version": metadata.model_version}
     with tempfile.TemporaryDirectory() as scratch:
-        bodies = write_bodies(Path(scratch), metadata, profile.batch_size)
-        backends = {name: measure_backend(name, args.model_dir, bodies, profile) for name in args.backends}
-    results = {
-        "machine": machine(),
-        "model_version": metadata.model_version,
-        "repeats": profile.repeats,
-        "backends": backends,
-    }
+        if "service" in args.suites:
+            profile = QUICK if args.quick else FULL
+            bodies = write_bodies(Path(scratch), metadata, profile.batch_size)
+            results["repeats"] = profile.repeats
+            results["backends"] = {
+                name: measure_backend(name, args.model_dir, bodies, profile) for name in args.backends
+            }
+        if "batch-scoring" in args.suites:
+            scoring = batch_scoring.QUICK if args.quick else batch_scoring.FULL
+            results["batch_scoring"] = batch_scoring.measure(scoring, args.model_dir, Path(scratch))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     markdown = render_markdown(results)

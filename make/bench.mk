@@ -1,6 +1,6 @@
 # Benchmarks (bench/). Included by the root Makefile.
 
-## Benchmark both backends under gunicorn on 127.0.0.1 with `hey`; writes bench/results.json and bench/results.md
+## Benchmark the service (both backends under gunicorn, load from `hey`) and batch scoring (`make score` vs plain pandas); writes bench/results.json and bench/results.md
 bench: $(SYNCED) train hey
 	python -m bench.run
 	@# In GitHub Actions, the table goes to the run's summary page too.

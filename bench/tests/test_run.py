@@ -14,10 +14,11 @@ pytestmark = pytest.mark.slow
 
 
 def test_quick_run_measures_both_backends_and_writes_the_reports(tmp_path: Path) -> None:
-    assert main(["--quick", "--out", str(tmp_path)]) == 0
+    assert main(["--quick", "--suites", "service", "--out", str(tmp_path)]) == 0
 
     results = json.loads((tmp_path / "results.json").read_text())
     assert set(results["backends"]) == {"onnx", "sklearn"}
+    assert "batch_scoring" not in results
     for backend in results["backends"].values():
         assert 0 < backend["cold_start_seconds"] < 60
         assert 0 < backend["worker_rss_mb_max"] < 2000
