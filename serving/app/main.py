@@ -7,13 +7,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app.api.openapi import install_openapi
-from app.api.routes import health, metrics, model, predict
+from app.api.routes import docs, health, metrics, model, predict
 from app.config import Settings
 from app.metrics import Metrics
 from app.middleware.api_key import ApiKeyMiddleware
 from app.middleware.body_limit import BodySizeLimitMiddleware
+from app.middleware.csp import ContentSecurityPolicyMiddleware
 from app.middleware.forwarded import ForwardedHeadersMiddleware
 from app.middleware.request_context import RequestContextMiddleware
 from app.predictor.errors import ModelStartupError
@@ -56,15 +58,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     state = ServiceState(settings=settings, metrics=Metrics(multiprocess_dir=settings.prometheus_multiproc_dir))
     # No trailing-slash redirects: their Location is built from the Host header, which the caller writes.
+    # FastAPI's own /docs and /redoc load their files from a CDN: app.api.routes.docs serves them from here.
     app = FastAPI(
-        title="Model service", description=DESCRIPTION, version="1", lifespan=lifespan, redirect_slashes=False
+        title="Model service",
+        description=DESCRIPTION,
+        version="1",
+        lifespan=lifespan,
+        redirect_slashes=False,
+        docs_url=None,
+        redoc_url=None,
+        swagger_ui_oauth2_redirect_url=None,
     )
     app.state.service = state
-    for module in (health, predict, model, metrics):
+    for module in (health, predict, model, metrics, docs):
         app.include_router(module.router)
+    app.mount(docs.DOCS_ASSETS_URL, StaticFiles(directory=docs.docs_assets()), name="docs-static")
     install_openapi(app, state)
     # Added innermost first: the request context wraps everything, so that 401 and 413
     # answers also carry a request id and reach the access log and the metrics.
+    app.add_middleware(ContentSecurityPolicyMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     if settings.api_key is not None:
         app.add_middleware(
