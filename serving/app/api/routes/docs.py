@@ -20,8 +20,9 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from app.middleware.csp import CSP_HEADER, policy
+from app.page.html import STATIC_URL
 
-DOCS_ASSETS_URL = "/static/docs"
+DOCS_ASSETS_URL = f"{STATIC_URL}/docs"
 OPENAPI_URL = "/openapi.json"
 TITLE = "Model service"
 # Swagger UI would send the document to validator.swagger.io for a badge: no request leaves the service.
