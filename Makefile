@@ -62,8 +62,8 @@ lint: $(SYNCED) lint-workflows lint-docker lint-cfn lint-security
 	ruff format --check .
 	mypy
 
-## Run every test (sets up the environment, the load generator and the model first if needed)
-test: $(SYNCED) train hey
+## Run every test (sets up the environment, the load generator, the browser and the model first if needed)
+test: $(SYNCED) train hey chromium
 	$(MAKE) --no-print-directory test-fast
 	pytest -m slow
 

@@ -39,8 +39,8 @@ dvc-pull: dvc-check-remote
 dvc-push: dvc-check-remote
 	dvc push
 
-## Run the service's tests against the model in serving/app/model (run `make train` first)
-test-service: $(SYNCED)
+## Run the service's tests against the model in serving/app/model (run `make train` first; installs the browser)
+test-service: $(SYNCED) chromium
 	pytest serving/app
 
 ## Write the model report against BASE=<git revision> to PR_REPORT (and the job summary); BASE_NAME labels it

@@ -26,8 +26,20 @@ requirements: Pipfile.lock
 	  $(PYTHON_BOOTSTRAP) -m pipenv requirements --categories "$(SERVING_CATEGORIES)" --hash; } > $(SERVING_DIR)/requirements.txt.tmp
 	mv $(SERVING_DIR)/requirements.txt.tmp $(SERVING_DIR)/requirements.txt
 
+# The page tests drive a real browser: Debian's Chromium, never a browser that playwright downloads.
+CHROMIUM := /usr/bin/chromium
+
+## Install headless Chromium (Debian's package, /usr/bin/chromium) for the page tests if it is missing
+chromium:
+	@test -x $(CHROMIUM) || { \
+		if command -v apt-get >/dev/null 2>&1; then \
+			SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+			$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; \
+		else echo "install Chromium at $(CHROMIUM) (Debian's 'chromium' package); the page tests drive it" >&2; exit 1; fi; }
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is still missing after installing 'chromium'" >&2; exit 1; }
+
 ## Lint the service's Dockerfile with hadolint
 lint-docker: $(SYNCED)
 	hadolint $(SERVING_DIR)/Dockerfile
 
-.PHONY: serve score score-usage requirements lint-docker
+.PHONY: serve score score-usage requirements chromium lint-docker

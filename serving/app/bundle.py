@@ -138,9 +138,19 @@ class OnnxArtifact(_Frozen):
         return self
 
 
+class Picture(Artifact):
+    """A PNG that evaluate drew from the test split for the model card: the confusion matrix (classification)
+    or predicted against actual (regression)."""
+
+    # What the picture shows, e.g. "Confusion matrix (test split)": the card's caption and alt text.
+    title: str
+
+
 class Artifacts(_Frozen):
     model: Artifact
     onnx: OnnxArtifact | None = None
+    # Added within schema version 2, so optional: a bundle trained before it loads, and its card shows no picture.
+    pictures: list[Picture] | None = None
 
 
 class BundleMetadata(_Frozen):

@@ -96,6 +96,32 @@ class ModelInfo(BaseModel):
     artifacts: dict[str, Any]
 
 
+class MetricComparison(BaseModel):
+    model: float = Field(description="The model's score on the test split.")
+    baseline: float | None = Field(
+        description="The same score of the trivial baseline (the majority class, or the training mean); "
+        "null where none is computed."
+    )
+
+
+class CardSummary(BaseModel):
+    """GET / for a JSON client: the model card's headline facts."""
+
+    name: str = Field(description='The target and the task, e.g. "species classifier".')
+    model_version: str
+    task: Task
+    target: str
+    estimator: str = Field(description="The estimator's import path.")
+    backend: str = Field(description="The runtime that computes predictions, e.g. onnx.")
+    trained_at: str | None = Field(description="When training ran (ISO 8601).")
+    git_commit: str = Field(description="The commit the model was trained from.")
+    data_md5: str | None = Field(description="The md5 of the data file trained on.")
+    test_rows: int | None = Field(description="Rows in the test split the metrics are computed on.")
+    metrics: dict[str, MetricComparison] = Field(description="Each headline test metric against the baseline.")
+    pictures: list[str] = Field(description="The titles of the pictures the HTML card shows.")
+    links: dict[str, str] = Field(description="Where the details are: /model, /predict, /docs, ...")
+
+
 class ErrorResponse(BaseModel):
     detail: str | list[dict[str, Any]] = Field(
         description="What was wrong: a sentence, or one entry per problem with its location (`loc`) and message."

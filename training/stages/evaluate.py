@@ -1,7 +1,8 @@
-"""evaluate: score the model on the test split; write metrics, plots and the model bundle's metadata."""
+"""evaluate: score the model on the test split; write metrics, plots, the card's pictures and the bundle metadata."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import json
 import sys
@@ -20,14 +21,24 @@ from app.bundle import (
     BundleMetadata,
     GoldenRecord,
     OnnxArtifact,
+    Picture,
     TargetStatistics,
     file_digest,
     write_metadata,
 )
-from training import _cli, metadata, metrics, onnx_export
+from training import _cli, metadata, metrics, onnx_export, pictures
 from training.dataset import python_label, read_dataset
 from training.params import Params, load_params
 from training.stages.convert import ONNX_FILE, UNAVAILABLE_FILE
+
+
+@dataclass(frozen=True)
+class DrawnPicture:
+    """A PNG for the model card, before it is written to the bundle."""
+
+    file_name: str
+    title: str
+    png: bytes
 
 
 @dataclass(frozen=True)
@@ -38,6 +49,7 @@ class Evaluation:
     # File name under the plots folder -> rows.
     plots: dict[str, list[dict[str, Any]]]
     golden_records: list[GoldenRecord]
+    pictures: list[DrawnPicture]
     classes: list[Any] | None = None
     target_statistics: TargetStatistics | None = None
 
@@ -55,6 +67,13 @@ def evaluate_classifier(model: Any, train: pd.DataFrame, test: pd.DataFrame, par
         scores=metrics.classification_metrics(y_true, proba, classes),
         plots=plots,
         golden_records=metadata.golden_classifications(test, proba, classes, data, params.evaluate.golden_records),
+        pictures=[
+            DrawnPicture(
+                "confusion_matrix.png",
+                pictures.CONFUSION_MATRIX_TITLE,
+                pictures.confusion_matrix_png(y_true, predicted, classes, data.target),
+            )
+        ],
         classes=classes,
     )
 
@@ -68,6 +87,13 @@ def evaluate_regressor(model: Any, train: pd.DataFrame, test: pd.DataFrame, para
         scores=metrics.regression_metrics(y_true, predicted, float(target.mean())),
         plots={"predictions.json": metrics.prediction_rows(y_true, predicted)},
         golden_records=metadata.golden_regressions(test, predicted, data, params.evaluate.golden_records),
+        pictures=[
+            DrawnPicture(
+                "predicted_vs_actual.png",
+                pictures.PREDICTED_VS_ACTUAL_TITLE,
+                pictures.predicted_vs_actual_png(y_true, predicted, data.target),
+            )
+        ],
         target_statistics=TargetStatistics(
             mean=float(target.mean()), std=float(target.std(ddof=0)), min=float(target.min()), max=float(target.max())
         ),
@@ -92,6 +118,18 @@ def onnx_artifact(folder: Path, model_dir: Path, model: Any, test: pd.DataFrame,
         parity=parity.as_dict(),
         versions=versions,
     )
+
+
+def picture_artifacts(drawn: list[DrawnPicture], folder: Path, bundle: Path) -> list[Picture]:
+    """The pictures as the metadata names them: paths relative to the bundle, and the sha256 of the bytes to write."""
+    return [
+        Picture(
+            file=(folder / picture.file_name).relative_to(bundle).as_posix(),
+            sha256=hashlib.sha256(picture.png).hexdigest(),
+            title=picture.title,
+        )
+        for picture in drawn
+    ]
 
 
 def estimator_description(model: Any, params: Params) -> tuple[str, dict[str, Any]]:
@@ -135,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
         ("--metrics", "where to write the metrics (JSON)"),
         ("--plots", "folder for the plot data"),
         ("--bundle", "the model bundle folder, where metadata.json goes"),
+        ("--pictures", "folder inside the bundle for the model card's pictures (PNG)"),
     ):
         cli.add_argument(name, type=Path, required=True, help=text)
     args = cli.parse_args(argv)
@@ -171,6 +210,7 @@ def main(argv: list[str] | None = None) -> None:
         artifacts=Artifacts(
             model=Artifact(file=args.model.relative_to(args.bundle).as_posix(), sha256=model_sha256),
             onnx=onnx_artifact(args.onnx, args.bundle, model, test, params),
+            pictures=picture_artifacts(evaluation.pictures, args.pictures, args.bundle),
         ),
         golden_records=evaluation.golden_records,
     )
@@ -178,6 +218,9 @@ def main(argv: list[str] | None = None) -> None:
     _cli.write_json(args.metrics, evaluation.scores)
     for name, rows in evaluation.plots.items():
         _cli.write_json(args.plots / name, rows)
+    args.pictures.mkdir(parents=True, exist_ok=True)
+    for picture in evaluation.pictures:
+        (args.pictures / picture.file_name).write_bytes(picture.png)
     write_metadata(args.bundle, bundle)
 
 

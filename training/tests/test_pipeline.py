@@ -22,6 +22,7 @@ OUTPUTS = (
     "serving/app/model/model.joblib",
     "serving/app/model/onnx/model.onnx",
     "serving/app/model/metadata.json",
+    "serving/app/model/card/confusion_matrix.png",
     "reports/metrics.json",
     "reports/plots/confusion.json",
 )
@@ -64,6 +65,9 @@ def test_metadata_describes_the_model_it_sits_beside(trained_project: Path) -> N
     assert len(metadata["golden_records"]) == 20
     assert set(metadata["versions"]) >= {"python", "scikit-learn", "numpy", "joblib"}
     assert metadata["training"]["rows"] == 258
+    [picture] = metadata["artifacts"]["pictures"]
+    assert (picture["file"], picture["title"]) == ("card/confusion_matrix.png", "Confusion matrix (test split)")
+    assert picture["sha256"] == file_digest(model_dir / picture["file"])
     onnx = metadata["artifacts"]["onnx"]
     assert onnx["sha256"] == file_digest(model_dir / onnx["file"])
     assert onnx["parity"]["rows"] == 86
@@ -105,5 +109,5 @@ def test_two_runs_from_scratch_give_identical_metrics_and_predictions(trained_pr
     first = json.loads((trained_project / "serving/app/model/metadata.json").read_text())
     second = json.loads((again / "serving/app/model/metadata.json").read_text())
     assert second["golden_records"] == first["golden_records"]
-    # The pickled Pipeline itself is byte-identical: the commit names one exact model.
+    # The pickled Pipeline itself is byte-identical, and so are the card's pictures: the commit names one exact model.
     assert second["artifacts"] == first["artifacts"]

@@ -6,6 +6,7 @@ master runs it before forking any worker.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from importlib import metadata as package_metadata
 from pathlib import Path
@@ -26,18 +27,35 @@ def read_bundle(model_dir: Path) -> BundleMetadata:
         raise MetadataError(str(exc)) from exc
 
 
-def check_file(model_dir: Path, artifact: Artifact) -> Path:
+def check_file(model_dir: Path, artifact: Artifact, what: str = "model file") -> Path:
     path = model_dir / artifact.file
     try:
         actual = file_digest(path)
     except OSError as exc:
-        raise IntegrityError(f"{path}: cannot read the model file ({exc.strerror or exc})") from exc
+        raise IntegrityError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
+    _same_digest(path, actual, artifact, what)
+    return path
+
+
+def read_verified(model_dir: Path, artifact: Artifact, what: str) -> bytes:
+    """A small file's bytes, once they match the metadata's sha256; an IntegrityError otherwise.
+
+    Read once and hashed in memory: the bytes used are the bytes checked."""
+    path = model_dir / artifact.file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IntegrityError(f"{path}: cannot read the {what} ({exc.strerror or exc})") from exc
+    _same_digest(path, hashlib.sha256(data).hexdigest(), artifact, what)
+    return data
+
+
+def _same_digest(path: Path, actual: str, artifact: Artifact, what: str) -> None:
     if actual != artifact.sha256:
         raise IntegrityError(
             f"{path}: sha256 {actual} does not match {artifact.sha256} in the metadata; "
-            "the model file was changed or replaced after training"
+            f"the {what} was changed or replaced after training"
         )
-    return path
 
 
 def check_model_file(model_dir: Path, metadata: BundleMetadata) -> Path:
@@ -87,12 +105,14 @@ class VerifiedModel:
 def verify_artifacts(model_dir: Path, backend: BackendChoice = "auto") -> VerifiedModel:
     """Choose the backend and verify every artifact present; an IntegrityError/MetadataError otherwise.
 
-    The joblib model is checked even when ONNX serves: a changed byte anywhere means the
-    folder is not what training wrote. The scikit-learn version is checked for the same
+    The joblib model (and each model card picture) is checked even when ONNX serves: a changed
+    byte anywhere means the folder is not what training wrote. The scikit-learn version is checked for the same
     reason, from package metadata, without importing it.
     """
     metadata = read_bundle(model_dir)
     model_path = check_model_file(model_dir, metadata)
+    for picture in metadata.artifacts.pictures or ():
+        check_file(model_dir, picture, "model card picture")
     check_package_versions(metadata.versions)
     onnx, why_not = onnx_file(model_dir, metadata)
     onnx_path = None if onnx is None else check_file(model_dir, onnx)

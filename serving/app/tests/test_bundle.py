@@ -14,6 +14,7 @@ from app.bundle import (
     GoldenRecord,
     NumberFeature,
     TargetStatistics,
+    file_digest,
     label_key,
     read_metadata,
     write_metadata,
@@ -32,6 +33,19 @@ def test_reads_the_trained_metadata(model_dir: Path) -> None:
         None,
     )
     assert {type(f) for f in parsed.features} == {NumberFeature, CategoryFeature}
+
+
+def test_the_trained_bundle_names_its_confusion_matrix(metadata: BundleMetadata, model_dir: Path) -> None:
+    [picture] = metadata.artifacts.pictures or []
+
+    assert (picture.file, picture.title) == ("card/confusion_matrix.png", "Confusion matrix (test split)")
+    assert file_digest(model_dir / picture.file) == picture.sha256
+
+
+def test_a_bundle_trained_before_pictures_existed_still_loads(model_copy: Path, edit_metadata) -> None:
+    edit_metadata(model_copy, lambda d: d["artifacts"].pop("pictures"))
+
+    assert read_metadata(model_copy).artifacts.pictures is None
 
 
 def test_an_onnx_export_that_could_not_be_made_is_parsed_with_its_reason(model_copy: Path, edit_metadata) -> None:
@@ -126,6 +140,11 @@ def regression_without_statistics(document: dict) -> None:
             r"artifacts\.onnx: .*an available ONNX artifact needs its file, sha256 and inputs",
         ),
         (lambda d: d["artifacts"]["model"].update(sha256="abc"), r"artifacts\.model\.sha256: String should match"),
+        (
+            lambda d: d["artifacts"]["pictures"][0].update(file="../card.png"),
+            r"artifacts\.pictures\.0\.file: .*must be a relative path inside the model folder",
+        ),
+        (lambda d: d["artifacts"]["pictures"][0].pop("title"), r"artifacts\.pictures\.0\.title: Field required"),
         (lambda d: d["features"].append(dict(d["features"][0])), r"features lists a name twice"),
         (lambda d: d["features"][0].update(type="date"), r"features\.0: Input tag 'date' found"),
     ],

@@ -6,6 +6,8 @@ import json
 import re
 import shlex
 
+import pytest
+
 from app.config import ENV_PREFIX, PACKAGE_DIR, Settings
 
 README = (PACKAGE_DIR / "README.md").read_text()
@@ -36,3 +38,14 @@ def test_every_curl_example_body_is_accepted(client) -> None:
     for path, body in posts:
         response = client.post(path, content=json.dumps(body), headers={"Content-Type": "application/json"})
         assert response.status_code == 200, (path, response.json())
+
+
+@pytest.mark.parametrize(
+    "readme", [PACKAGE_DIR / "README.md", PACKAGE_DIR.parents[1] / "README.md"], ids=["service", "root"]
+)
+def test_every_picture_a_readme_shows_is_in_the_repository(readme) -> None:
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme.read_text())
+
+    assert pictures
+    for picture in pictures:
+        assert (readme.parent / picture).is_file(), picture

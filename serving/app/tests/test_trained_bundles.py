@@ -157,6 +157,25 @@ def test_the_openapi_response_schema_is_the_task_s(served: Served) -> None:
     assert list(schemas["PredictionRecord"]["properties"]) == [feature.name for feature in metadata.features]
 
 
+def test_the_model_card_shows_the_task_s_picture_and_metrics(served: Served) -> None:
+    metadata = served.metadata
+    name = f"{metadata.target} {'regressor' if metadata.task == 'regression' else 'classifier'}"
+
+    summary = httpx.get(f"{served.server.base_url}/", headers={"Accept": "application/json"}, timeout=10).json()
+    page = served.get("/")
+
+    picture = (
+        "Predicted against actual (test split)" if metadata.task == "regression" else "Confusion matrix (test split)"
+    )
+    assert (summary["name"], summary["pictures"]) == (name, [picture])
+    headline = ("rmse", "mae", "r2") if metadata.task == "regression" else ("accuracy", "macro_f1", "log_loss")
+    assert list(summary["metrics"]) == list(headline)
+    assert summary["metrics"][headline[0]]["baseline"] == metadata.metrics["baseline"][headline[0]]
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert f"<title>{name} {metadata.model_version} · model card</title>" in page.text
+    assert f'alt="{picture}"' in page.text
+
+
 def samples(served: Served, prefix: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     text = served.get("/metrics").text
     return {

@@ -118,3 +118,23 @@ def test_a_changed_onnx_file_is_refused_whichever_backend_serves(model_copy: Pat
 
     with pytest.raises(IntegrityError, match=rf"^{onnx_path}: sha256 [0-9a-f]{{64}} does not match "):
         verify_artifacts(model_copy, backend)
+
+
+@pytest.mark.parametrize("backend", ["auto", "onnx", "sklearn"])
+def test_a_changed_model_card_picture_is_refused_whichever_backend_serves(model_copy: Path, backend) -> None:
+    picture = model_copy / "card" / "confusion_matrix.png"
+    with picture.open("ab") as stream:
+        stream.write(b"\0")
+
+    with pytest.raises(IntegrityError, match=rf"^{picture}: sha256 [0-9a-f]{{64}} does not match ") as caught:
+        verify_artifacts(model_copy, backend)
+
+    assert str(caught.value).endswith("the model card picture was changed or replaced after training")
+
+
+def test_a_missing_model_card_picture_is_refused(model_copy: Path) -> None:
+    picture = model_copy / "card" / "confusion_matrix.png"
+    picture.unlink()
+
+    with pytest.raises(IntegrityError, match=rf"^{picture}: cannot read the model card picture \(No such file"):
+        verify_artifacts(model_copy)

@@ -32,6 +32,7 @@ OPERATIONS = {
     "POST /predict": (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
     "POST /predict/batch": (GenerationMode.POSITIVE, GenerationMode.NEGATIVE),
     # No parameters and no body: there is no invalid request to generate.
+    "GET /": (GenerationMode.POSITIVE,),
     "GET /health": (GenerationMode.POSITIVE,),
     "GET /livez": (GenerationMode.POSITIVE,),
     "GET /model": (GenerationMode.POSITIVE,),

@@ -1,0 +1,183 @@
+// The model card's behaviour: the try-it form posts to /predict, and the API key (when the service
+// has one) lives in this tab's sessionStorage only. Loaded as a file: the page's CSP allows no
+// inline script. Answers are drawn with DOM calls and textContent, never as HTML.
+"use strict";
+
+const KEY_STORAGE = "model-service-api-key";
+
+function storedKey() {
+  return sessionStorage.getItem(KEY_STORAGE) || "";
+}
+
+function withKey(headers) {
+  const key = storedKey();
+  return key ? { ...headers, "X-API-Key": key } : headers;
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function keyMessage(text, isError) {
+  const message = document.getElementById("key-message");
+  if (!message) return;
+  message.textContent = text;
+  message.classList.toggle("error", Boolean(isError));
+}
+
+// Without the key, `/` is a page with only the key box: fetch the card with the key and swap it in.
+async function unlock() {
+  const response = await fetch("/", { headers: withKey({ Accept: "text/html" }) });
+  if (response.status === 401) {
+    sessionStorage.removeItem(KEY_STORAGE);
+    keyMessage("The service refused that key. Check it and try again.", true);
+    return;
+  }
+  if (!response.ok) {
+    keyMessage(`The service answered ${response.status}; try again later.`, true);
+    return;
+  }
+  const card = new DOMParser().parseFromString(await response.text(), "text/html");
+  document.title = card.title;
+  document.getElementById("card").replaceWith(document.adoptNode(card.getElementById("card")));
+  setUp();
+}
+
+function wireKeyForm(locked) {
+  const form = document.getElementById("key-form");
+  if (!form) return;
+  const input = document.getElementById("api-key");
+  input.value = storedKey();
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    sessionStorage.setItem(KEY_STORAGE, input.value.trim());
+    if (locked) {
+      unlock();
+    } else {
+      keyMessage("Key kept in this tab; it goes with each prediction.", false);
+    }
+  });
+}
+
+function readRecord(form) {
+  const record = {};
+  for (const input of form.querySelectorAll("[data-feature]")) {
+    const text = input.value.trim();
+    record[input.dataset.feature] = text === "" ? null : input.dataset.kind === "number" ? Number(text) : text;
+  }
+  return record;
+}
+
+function labelText(label) {
+  // As the API keys probabilities: strings as they are, numbers and booleans as JSON.
+  return typeof label === "string" ? label : JSON.stringify(label);
+}
+
+function showPrediction(result, body, form) {
+  const target = form.dataset.target;
+  if (form.dataset.task === "regression") {
+    const line = element("p", "answer", `Predicted ${target}: `);
+    line.append(element("strong", "value", String(body.prediction)));
+    result.append(line);
+  } else {
+    const line = element("p", "answer", `Predicted ${target}: `);
+    line.append(element("strong", "label", labelText(body.label)));
+    result.append(line, probabilityBars(body.probabilities));
+  }
+  if (body.warnings.length) {
+    const list = element("ul", "warnings");
+    for (const warning of body.warnings) list.append(element("li", "", warning));
+    result.append(element("p", "note", "Warnings:"), list);
+  }
+  result.append(element("p", "note", `Model version ${body.model_version}`));
+}
+
+function probabilityBars(probabilities) {
+  const bars = element("div", "bars");
+  for (const [label, probability] of Object.entries(probabilities)) {
+    const row = element("div", "bar-row");
+    row.dataset.label = label;
+    const bar = element("span", "bar");
+    const fill = element("span", "bar-fill");
+    // A CSSOM property, not a style attribute: allowed under the page's CSP.
+    fill.style.width = `${(probability * 100).toFixed(1)}%`;
+    bar.append(fill);
+    row.append(element("span", "bar-label", label), bar, element("span", "bar-value", `${(probability * 100).toFixed(1)}%`));
+    bars.append(row);
+  }
+  return bars;
+}
+
+function problems(body) {
+  const detail = body && body.detail;
+  if (Array.isArray(detail)) {
+    // 422: one entry per problem, located in the body: ["body", "island"] names the field.
+    return detail.map((problem) => {
+      const where = (problem.loc || []).slice(1).join(".");
+      return where ? `${where}: ${problem.msg}` : problem.msg;
+    });
+  }
+  return [typeof detail === "string" ? detail : "no details given"];
+}
+
+function showError(result, heading, lines) {
+  const box = element("div", "error");
+  box.setAttribute("role", "alert");
+  box.append(element("p", "", heading));
+  const list = element("ul");
+  for (const line of lines) list.append(element("li", "", line));
+  box.append(list);
+  result.append(box);
+}
+
+async function predict(form) {
+  const result = document.getElementById("result");
+  result.replaceChildren(element("p", "note", "Predicting…"));
+  let response;
+  try {
+    response = await fetch("/predict", {
+      method: "POST",
+      headers: withKey({ "Content-Type": "application/json", Accept: "application/json" }),
+      body: JSON.stringify(readRecord(form)),
+    });
+  } catch (error) {
+    result.replaceChildren();
+    showError(result, "The service did not answer.", [String(error)]);
+    return;
+  }
+  const body = await response.json().catch(() => null);
+  result.replaceChildren();
+  if (response.ok) {
+    showPrediction(result, body, form);
+  } else if (response.status === 401) {
+    showError(result, "The service needs its API key: enter it above, then predict again.", problems(body));
+    keyMessage("Enter the service's API key.", true);
+    const input = document.getElementById("api-key");
+    if (input) input.focus();
+  } else if (response.status === 422) {
+    showError(result, "The service could not use this record:", problems(body));
+  } else {
+    showError(result, `The service answered ${response.status}.`, problems(body));
+  }
+}
+
+function setUp() {
+  const locked = document.getElementById("card").hasAttribute("data-locked");
+  wireKeyForm(locked);
+  if (locked) {
+    if (storedKey()) unlock();
+    return;
+  }
+  const form = document.getElementById("try-form");
+  if (form) {
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      predict(form);
+    });
+  }
+}
+
+setUp();
