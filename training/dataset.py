@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -90,15 +89,6 @@ def class_labels(column: pd.Series) -> np.ndarray:
         # CSV reads an integer column with gaps as float; the gaps are gone by now.
         return column.to_numpy(dtype=np.int64)
     return np.array([str(v) for v in column], dtype=object)
-
-
-def python_label(label: Any) -> bool | int | str:
-    """A label from a numpy array as the plain Python value JSON and the bundle carry."""
-    if isinstance(label, bool | np.bool_):
-        return bool(label)
-    if isinstance(label, int | np.integer):
-        return int(label)
-    return str(label)
 
 
 def _numeric(column: pd.Series, what: str, source: str) -> np.ndarray:

@@ -40,6 +40,13 @@ Label = bool | int | str
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
 
 
+def plain_label(label: Any) -> Label:
+    """A class label from numpy (bool_, an integer, str_) or Python as the plain value JSON and
+    the bundle carry: bool, int, or str for anything else (a float class label becomes "1.5")."""
+    value = label.item() if hasattr(label, "item") and not isinstance(label, str) else label
+    return value if isinstance(value, bool | int) else str(value)
+
+
 def label_key(label: Label) -> str:
     """A label as a JSON object key (probabilities are keyed by class): "true", "1", "Adelie"."""
     return label if isinstance(label, str) else json.dumps(label)

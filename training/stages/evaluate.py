@@ -24,10 +24,11 @@ from app.bundle import (
     Picture,
     TargetStatistics,
     file_digest,
+    plain_label,
     write_metadata,
 )
 from training import _cli, metadata, metrics, onnx_export, pictures
-from training.dataset import python_label, read_dataset
+from training.dataset import read_dataset
 from training.params import Params, load_params
 from training.stages.convert import ONNX_FILE, UNAVAILABLE_FILE
 
@@ -56,9 +57,9 @@ class Evaluation:
 
 def evaluate_classifier(model: Any, train: pd.DataFrame, test: pd.DataFrame, params: Params) -> Evaluation:
     data = params.data
-    classes = [python_label(label) for label in model.classes_]
+    classes = [plain_label(label) for label in model.classes_]
     proba = np.asarray(model.predict_proba(test[list(data.features)]), dtype=np.float64)
-    y_true = np.array([python_label(label) for label in test[data.target]], dtype=object)
+    y_true = np.array([plain_label(label) for label in test[data.target]], dtype=object)
     predicted = np.asarray(classes, dtype=object)[proba.argmax(axis=1)]
     plots: dict[str, list[dict[str, Any]]] = {"confusion.json": metrics.confusion_rows(y_true, predicted)}
     for label, rows in metrics.precision_recall_curves(y_true, proba, classes).items():

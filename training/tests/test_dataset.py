@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.bundle import MISSING_CATEGORY
-from training.dataset import embedded_dataset, normalise, python_label, read_dataset, read_table
+from app.bundle import MISSING_CATEGORY, plain_label
+from training.dataset import embedded_dataset, normalise, read_dataset, read_table
 from training.errors import ConfigError
 from training.params import DataParams
 
@@ -56,8 +56,8 @@ def test_class_labels_keep_their_type(labels: list, dtype: type, first: object) 
     data = DataParams(path="d.csv", target="y", task="classification", numeric=["x"])
     frame = normalise(pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": labels}), data)
     assert frame["y"].dtype == dtype
-    assert python_label(frame["y"].iloc[0]) == first
-    assert type(python_label(frame["y"].iloc[0])) is type(first)
+    assert plain_label(frame["y"].iloc[0]) == first
+    assert type(plain_label(frame["y"].iloc[0])) is type(first)
 
 
 def test_a_regression_target_is_a_float(penguins: pd.DataFrame) -> None:

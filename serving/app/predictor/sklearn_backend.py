@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from app.bundle import BundleMetadata, Label, NumberFeature
+from app.bundle import BundleMetadata, Label, NumberFeature, plain_label
 from app.predictor.columns import Columns, record_columns
 from app.predictor.errors import MetadataError, ModelLoadError
 from app.predictor.records import Record
@@ -37,7 +37,7 @@ class SklearnBackend:
                 f"the model expects columns {self._columns}, the metadata describes {[f.name for f in features]}"
             )
         self._regression = metadata.task == "regression"
-        self._classes = () if self._regression else tuple(_label(label) for label in pipeline.classes_)
+        self._classes = () if self._regression else tuple(plain_label(label) for label in pipeline.classes_)
 
     @classmethod
     def load(cls, path: Path, metadata: BundleMetadata) -> SklearnBackend:
@@ -68,9 +68,3 @@ class SklearnBackend:
             # Explicit object dtype: pandas 3 would infer its string dtype, unlike training.
             series[name] = pd.Series(columns[name], dtype=object)
         return pd.DataFrame(series, columns=self._columns)
-
-
-def _label(label: Any) -> Label:
-    """A label from classes_ (numpy bool_, int64 or str) as the Python value the metadata holds."""
-    value = label.item() if isinstance(label, np.generic) else label
-    return value if isinstance(value, bool | int) else str(value)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from app.bundle import (
@@ -16,6 +17,7 @@ from app.bundle import (
     TargetStatistics,
     file_digest,
     label_key,
+    plain_label,
     read_metadata,
     write_metadata,
 )
@@ -156,3 +158,20 @@ def test_inconsistent_metadata_is_refused_with_the_field(model_copy: Path, edit_
         read_metadata(model_copy)
 
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("label", "plain"),
+    [
+        (np.bool_(True), True),
+        (np.int64(7), 7),
+        (np.str_("Adelie"), "Adelie"),
+        (np.float64(1.5), "1.5"),
+        (False, False),
+        (3, 3),
+        ("01", "01"),
+    ],
+)
+def test_a_label_from_numpy_becomes_the_plain_value_the_bundle_holds(label: object, plain: object) -> None:
+    assert plain_label(label) == plain
+    assert type(plain_label(label)) is type(plain)
