@@ -6,8 +6,9 @@ same: numbers finite and within the float32 range, categories of 1 to MAX_CATEGO
 characters, gaps only where the feature is nullable. Unseen categories and numbers outside
 the training range are warnings, worded as RecordSchema.warnings words them.
 
-An empty value is a gap in either format: CSV cannot tell an empty field from a null. Numbers
-read from CSV text are read as training reads a CSV (pandas): "NA", "nan" and the like are gaps.
+An empty value is a gap in either format: CSV cannot tell an empty field from a null. Number
+text is read as training reads a CSV (pandas): "NA", "nan" and the like are gaps; a CSV's
+category text gets the same treatment before it arrives here (run.py, csv_gaps.py).
 Python formats a message only for the rows that have one.
 """
 
@@ -25,31 +26,10 @@ import pyarrow.compute as pc
 
 from app.bundle import MISSING_CATEGORY, CategoryFeature, Feature, NumberFeature
 from app.predictor.records import FLOAT32_MAX, MAX_CATEGORY_LENGTH
+from app.scoring.csv_gaps import gap_text
 
 # What pyarrow's text-to-double cast accepts, so that one bad value does not fail the chunk's cast.
 _NUMBER_TEXT = r"(?i)^[+-]?((\d+\.?\d*|\.\d+)(e[+-]?\d+)?|inf|infinity|nan)$"
-# Text that pandas.read_csv, and so training, reads as a numeric gap (its default na_values).
-_GAP_TEXT = (
-    "",
-    "#N/A",
-    "#N/A N/A",
-    "#NA",
-    "-1.#IND",
-    "-1.#QNAN",
-    "-NaN",
-    "-nan",
-    "1.#IND",
-    "1.#QNAN",
-    "<NA>",
-    "N/A",
-    "NA",
-    "NULL",
-    "NaN",
-    "None",
-    "n/a",
-    "nan",
-    "null",
-)
 
 
 # Built on first use: pyarrow imports pandas when it first converts Python values, and
@@ -57,11 +37,6 @@ _GAP_TEXT = (
 @functools.cache
 def _no_text() -> pa.Scalar:
     return pa.scalar(None, pa.string())
-
-
-@functools.cache
-def _gap_text() -> pa.Array:
-    return pa.array(_GAP_TEXT, pa.string())
 
 
 @dataclass(frozen=True)
@@ -112,7 +87,7 @@ def _check_number(feature: NumberFeature, column: pa.Array) -> tuple[npt.NDArray
     unreadable = np.zeros(len(column), dtype=bool)
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
         text = pc.utf8_trim_whitespace(column)
-        text = pc.if_else(pc.is_in(text, value_set=_gap_text()), _no_text(), text)
+        text = pc.if_else(pc.is_in(text, value_set=gap_text()), _no_text(), text)
         gap = _missing(text)
         readable = pc.fill_null(pc.match_substring_regex(text, _NUMBER_TEXT), True)
         unreadable = ~np.asarray(readable.to_numpy(zero_copy_only=False), dtype=bool)

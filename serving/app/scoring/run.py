@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 import pyarrow.fs as pafs
 
 from app.scoring import manifest, sinks
+from app.scoring.csv_gaps import csv_gaps_to_nulls
 from app.scoring.errors import ErrorRateError, ScoringError
 from app.scoring.formats import Format, format_of
 from app.scoring.plan import Shard, Unit, plan_id
@@ -138,7 +139,7 @@ def _stream(
         raise ScoringError(f"{run.part.uri}: cannot write here ({first_line(exc)})") from exc
     with sink:
         for chunk in run.reader:
-            predictions = scorer.score(_scorer_input(chunk, run.input_types))
+            predictions = scorer.score(_scorer_input(chunk, run.input_types, csv=run.dataset.format is Format.CSV))
             failed += failed_rows(predictions, scorer.prediction_schema, chunk.num_rows)
             rows += chunk.num_rows
             _check_error_rate(max_error_rate, failed, rows, known_rows, final=False)
@@ -224,10 +225,13 @@ def _start_part(folder: Location, shard: int) -> None:
         raise ScoringError(f"{folder.uri}: cannot write here ({first_line(exc)})") from exc
 
 
-def _scorer_input(chunk: pa.RecordBatch, types: dict[str, pa.DataType]) -> pa.RecordBatch:
+def _scorer_input(chunk: pa.RecordBatch, types: dict[str, pa.DataType], *, csv: bool) -> pa.RecordBatch:
     columns = []
     for name, kind in types.items():
         column = chunk.column(name)
+        if csv:
+            # Training reads CSV with pandas: its gap text is a gap in a category column too.
+            column = csv_gaps_to_nulls(column)
         if column.type != kind:
             try:
                 column = pc.cast(column, kind)

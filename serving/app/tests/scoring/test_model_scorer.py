@@ -173,6 +173,35 @@ def test_bad_rows_are_kept_with_their_reason_and_counted_as_failed(tmp_path: Pat
     assert output["probability_Gentoo"].null_count == 4
 
 
+def test_csv_gap_text_is_a_gap_as_training_reads_it(tmp_path: Path, model_dir: Path, penguins: ModelScorer) -> None:
+    # pandas.read_csv, which training uses, reads NA (and its other na_values) as a gap in any column.
+    import joblib
+    import pandas as pd
+
+    csv = tmp_path / "in.csv"
+    csv.write_text(
+        "bill_length_mm,bill_depth_mm,flipper_length_mm,body_mass_g,island,sex\n"
+        "44.5,15.7,217.0,4875.0,Biscoe,NA\n"
+        "37.8,17.3,180.0,3700.0,NULL,n/a\n"
+        "46.2,14.4,214.0,4650.0,Biscoe,\n"
+    )
+    pipeline = joblib.load(model_dir / "model.joblib")
+    frame = pd.read_csv(csv)
+    for name in ("island", "sex"):
+        frame[name] = frame[name].astype(object).where(frame[name].notna(), "")
+    expected = pipeline.predict_proba(frame)
+
+    score_dataset(ScoringJob(input=str(csv), output=str(tmp_path / "out.parquet")), penguins, storage=Storage())
+
+    scored = read_output(tmp_path / "out.parquet")
+    assert scored.column("warnings").to_pylist() == [None, None, None]
+    assert scored.column("error").to_pylist() == [None, None, None]
+    for column, label in enumerate(pipeline.classes_):
+        assert scored.column(f"probability_{label}").to_pylist() == pytest.approx(expected[:, column], abs=1e-5)
+    # The input columns themselves are copied as they were written.
+    assert scored.column("sex").to_pylist() == ["NA", "n/a", ""]
+
+
 def test_several_problems_of_one_row_are_all_named(penguins: ModelScorer) -> None:
     batch = pa.RecordBatch.from_pylist(
         [dict(zip(PENGUIN_FEATURES, ["x", " ", "181", "inf", "", "Unknown"], strict=True))],
