@@ -5,13 +5,16 @@
     python -m app.scoring finalize OUTPUT --shards N [--max-error-rate R]
 
 Exit codes: 0 done; 1 too many rows failed, or finalize found a shard missing; 2 a bad
-command, input or output (one line on stderr, nothing written).
+command, input or output (one line on stderr, nothing written); 3 storage failed under a
+started run, or an unexpected error (nothing published; a rerun may succeed, and AWS Batch
+retries it, where it takes 1 and 2 as final).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 from typing import TextIO
 
@@ -26,6 +29,7 @@ from app.scoring.settings import ScoringSettings, load_settings
 from app.scoring.uris import Storage
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[1] / "model"
+UNEXPECTED_EXIT_CODE = 3
 
 
 def main(
@@ -51,6 +55,10 @@ def main(
     except ScoringError as exc:
         print(f"error: {exc}", file=stderr)
         return exc.exit_code
+    except Exception as exc:  # never 1 or 2: those are the data's verdict, final for AWS Batch
+        traceback.print_exc(file=stderr)
+        print(f"error: an unexpected failure ({type(exc).__name__}); nothing was published", file=stderr)
+        return UNEXPECTED_EXIT_CODE
     print(line, file=stdout)
     return 0
 

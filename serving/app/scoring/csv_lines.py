@@ -24,7 +24,10 @@ def csv_header(stream: pa.NativeFile, *, size: int, uri: str) -> tuple[int, list
     header = stream.read_at(end, 0)
     if not header.strip():
         raise ScoringError(f"{uri}: not a readable CSV file (no header line)")
-    names = pacsv.read_csv(pa.BufferReader(header), parse_options=CSV_PARSE).column_names
+    try:
+        names = pacsv.read_csv(pa.BufferReader(header), parse_options=CSV_PARSE).column_names
+    except UnicodeDecodeError as exc:
+        raise ScoringError(f"{uri}: not a readable CSV file (its header is not UTF-8 text)") from exc
     return end, names
 
 

@@ -8,7 +8,7 @@ import pyarrow.fs as pafs
 from pydantic import ValidationError
 
 from app.scoring import manifest, sinks
-from app.scoring.errors import ErrorRateError, IncompleteOutputError, ScoringError
+from app.scoring.errors import ErrorRateError, IncompleteOutputError, ScoringError, storage_failed
 from app.scoring.plan import plan_id
 from app.scoring.uris import Location, first_line
 
@@ -56,7 +56,10 @@ def finalize(folder: Location, shards: int, *, max_error_rate: float | None = No
         parts=[part.part for part in found],
     )
     target = folder.child(manifest.SUCCESS)
-    sinks.write_bytes(target, manifest.dump(success))
+    try:
+        sinks.write_bytes(target, manifest.dump(success))
+    except OSError as exc:
+        raise storage_failed(target.uri, exc) from exc
     return Finalized(success=success, uri=target.uri)
 
 
@@ -90,7 +93,9 @@ def _read_manifest(folder: Location, shard: int, sizes: dict[str, int]) -> manif
     try:
         with folder.filesystem.open_input_stream(folder.child(name).path) as stream:
             document = manifest.PartManifest.model_validate_json(stream.read())
-    except (OSError, ValidationError) as exc:
+    except OSError as exc:
+        raise storage_failed(folder.child(name).uri, exc) from exc
+    except ValidationError as exc:
         raise IncompleteOutputError(f"{folder.child(name).uri}: not a valid manifest ({first_line(exc)})") from exc
     if document.shard != shard:
         raise IncompleteOutputError(f"{folder.child(name).uri}: describes shard {document.shard}, not {shard}")

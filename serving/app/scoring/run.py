@@ -19,7 +19,7 @@ import pyarrow.fs as pafs
 
 from app.scoring import manifest, sinks
 from app.scoring.csv_gaps import csv_gaps_to_nulls
-from app.scoring.errors import ErrorRateError, ScoringError
+from app.scoring.errors import ErrorRateError, ScoringError, StorageError, storage_failed
 from app.scoring.formats import Format, format_of
 from app.scoring.plan import Shard, Unit, plan_id
 from app.scoring.progress import NoProgress, Progress
@@ -130,24 +130,35 @@ def _stream(
     run: _Run, scorer: Scorer, max_error_rate: float | None, progress: Progress
 ) -> tuple[sinks.WrittenFile, int, int]:
     """Read, score and write every chunk; returns the published file, rows read and rows failed."""
-    rows = failed = 0
-    versions = _ConstantColumn(scorer.model_version)
-    known_rows = run.reader.total_work if run.reader.work_unit == "rows" else None
     try:
         sink = sinks.TableSink(run.part, run.schema, run.format)
     except OSError as exc:
         raise ScoringError(f"{run.part.uri}: cannot write here ({first_line(exc)})") from exc
-    with sink:
-        for chunk in run.reader:
-            predictions = scorer.score(_scorer_input(chunk, run.input_types, csv=run.dataset.format is Format.CSV))
-            failed += failed_rows(predictions, scorer.prediction_schema, chunk.num_rows)
-            rows += chunk.num_rows
-            _check_error_rate(max_error_rate, failed, rows, known_rows, final=False)
-            columns = [chunk.column(name) for name in run.kept] + predictions.columns + [versions(chunk.num_rows)]
-            sink.write(pa.RecordBatch.from_arrays(columns, schema=run.schema))
-            progress.update(rows, run.reader.work_done)
-        _check_error_rate(max_error_rate, failed, rows, known_rows, final=True)
-        return sink.commit(), rows, failed
+    try:
+        with sink:
+            rows, failed = _score_chunks(run, scorer, sink, max_error_rate, progress)
+            return sink.commit(), rows, failed
+    except OSError as exc:
+        raise storage_failed(run.part, exc) from exc
+
+
+def _score_chunks(
+    run: _Run, scorer: Scorer, sink: sinks.TableSink, max_error_rate: float | None, progress: Progress
+) -> tuple[int, int]:
+    rows = failed = 0
+    versions = _ConstantColumn(scorer.model_version)
+    known_rows = run.reader.total_work if run.reader.work_unit == "rows" else None
+    csv = run.dataset.format is Format.CSV
+    for chunk in run.reader:
+        predictions = scorer.score(_scorer_input(chunk, run.input_types, csv=csv))
+        failed += failed_rows(predictions, scorer.prediction_schema, chunk.num_rows)
+        rows += chunk.num_rows
+        _check_error_rate(max_error_rate, failed, rows, known_rows, final=False)
+        columns = [chunk.column(name) for name in run.kept] + predictions.columns + [versions(chunk.num_rows)]
+        sink.write(pa.RecordBatch.from_arrays(columns, schema=run.schema))
+        progress.update(rows, run.reader.work_done)
+    _check_error_rate(max_error_rate, failed, rows, known_rows, final=True)
+    return rows, failed
 
 
 def _output_format(target: Location, *, sharded: bool) -> Format:
@@ -276,7 +287,14 @@ def _write_manifest(
         part=manifest.PartFile(file=run.part.name, size=written.size, sha256=written.sha256),
         seconds=round(seconds, 3),
     )
-    sinks.write_bytes(run.target.child(manifest.manifest_name(shard.index)), manifest.dump(document))
+    target = run.target.child(manifest.manifest_name(shard.index))
+    try:
+        sinks.write_bytes(target, manifest.dump(document))
+    except OSError as exc:
+        raise StorageError(
+            f"{target.uri}: storage failed writing the manifest ({first_line(exc)}); the shard counts as "
+            "missing until it is rerun"
+        ) from exc
 
 
 class _ConstantColumn:

@@ -18,7 +18,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from app.scoring.csv_lines import CSV_PARSE, CountingStream, csv_header, line_start
-from app.scoring.errors import ScoringError
+from app.scoring.errors import ScoringError, storage_failed
 from app.scoring.formats import Format, format_of, is_hidden
 from app.scoring.plan import ByteRange, RowGroup, Unit, split_bytes, split_row_groups
 from app.scoring.uris import Location, first_line
@@ -184,7 +184,9 @@ class ChunkReader:
                         for unit in units:
                             if isinstance(unit, ByteRange):
                                 yield from self._read_byte_range(stream, unit)
-            except (OSError, pa.ArrowException) as exc:
+            except OSError as exc:
+                raise storage_failed(self._dataset.uri_of(path), exc) from exc
+            except pa.ArrowException as exc:
                 raise ScoringError(f"{self._dataset.uri_of(path)}: {self._name_columns(first_line(exc))}") from exc
 
     def _check_file(self, path: str) -> None:
@@ -207,7 +209,7 @@ class ChunkReader:
         try:
             return self._dataset.location.filesystem.open_input_file(path)
         except OSError as exc:
-            raise ScoringError(f"{self._dataset.uri_of(path)}: cannot be read ({first_line(exc)})") from exc
+            raise storage_failed(self._dataset.uri_of(path), exc) from exc
 
     def _name_columns(self, message: str) -> str:
         # pyarrow counts CSV columns from 0 ("In CSV column #2: ..."); say which one that is.

@@ -200,3 +200,18 @@ def test_make_score_asks_for_input_and_output_before_training() -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("usage: make score INPUT=<file, folder or s3://bucket/key> OUTPUT=")
     assert "dvc" not in result.stdout
+
+
+def test_an_unexpected_failure_exits_3_not_the_datas_verdicts(tmp_path: Path) -> None:
+    write_csv(tmp_path / "in.csv", table(2))
+    err = io.StringIO()
+
+    def broken(_: Path) -> EchoScorer:
+        raise RuntimeError("a bug")
+
+    code = main(["score", str(tmp_path / "in.csv"), str(tmp_path / "o.csv")], load_scorer=broken, stderr=err)
+
+    assert code == 3
+    assert err.getvalue().splitlines()[-1] == "error: an unexpected failure (RuntimeError); nothing was published"
+    assert "RuntimeError: a bug" in err.getvalue()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["in.csv"]

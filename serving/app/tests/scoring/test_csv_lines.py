@@ -43,3 +43,14 @@ def test_the_counting_stream_counts_what_was_read() -> None:
     assert stream.read(4) == b"0123"
     assert stream.read() == b"456789"
     assert stream.count == 10
+
+
+def test_a_header_that_is_not_utf8_text_is_refused_in_one_line() -> None:
+    # Reported from the field: a Parquet file named .csv ended in a UnicodeDecodeError traceback.
+    data = b"PAR1\xa0\x15\x04,x\n1,2\n"
+
+    with pytest.raises(ScoringError) as caught:
+        csv_header(pa.BufferReader(data), size=len(data), uri="in.csv")
+
+    assert str(caught.value) == "in.csv: not a readable CSV file (its header is not UTF-8 text)"
+    assert caught.value.exit_code == 2

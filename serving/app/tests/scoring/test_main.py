@@ -109,6 +109,35 @@ def test_a_child_killed_mid_write_leaves_no_part_and_its_rerun_completes(tmp_pat
 
 
 @pytest.mark.slow
+def test_an_output_bucket_lost_mid_run_exits_3_so_that_aws_batch_retries(tmp_path: Path, s3: S3Server) -> None:
+    # Exit codes 1 and 2 are the data's verdict, which a rerun repeats; storage that fails under
+    # a run is not, and AWS Batch retries every other code (service_deployment/batch_scoring.py).
+    import boto3
+
+    bucket = "vanishing-output"
+    s3_client = boto3.client("s3", endpoint_url=s3.endpoint, region_name="us-east-1")
+    s3_client.create_bucket(Bucket=bucket)
+    source = write_parquet(tmp_path / "in.parquet", table(2000), row_group_size=100)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    aws = {name: value for name, value in s3.env.items() if name.startswith("AWS_")}
+    argv = command("score", str(source), f"s3://{bucket}/out.parquet", "--chunk-rows", "100", delay=0.05)
+    child = start(argv, **aws, AWS_ENDPOINT_URL_S3=s3.endpoint, TMPDIR=str(spool))
+    deadline = time.monotonic() + 60
+    # The part is spooled locally and uploaded at the end: once rows are in the spool, remove the bucket.
+    while not any(path.stat().st_size > 4 for path in spool.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    s3_client.delete_bucket(Bucket=bucket)
+    out, err = child.communicate(timeout=60)
+
+    assert (child.returncode, out) == (3, "")
+    assert err.startswith(f"error: s3://{bucket}/out.parquet: storage failed during the run (")
+    assert err.endswith("); nothing was published; a rerun may succeed\n")
+    assert err.count("\n") == 1
+    assert list(spool.iterdir()) == []
+
+
+@pytest.mark.slow
 def test_python_m_app_scoring_runs_without_a_web_framework_pandas_or_scikit_learn(tmp_path: Path) -> None:
     script = """
 import runpy, sys
