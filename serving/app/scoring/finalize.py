@@ -26,12 +26,14 @@ class Finalized:
 def finalize(folder: Location, shards: int, *, max_error_rate: float | None = None) -> Finalized:
     """Write `folder/_SUCCESS` listing the parts of shards 0..shards-1.
 
-    Raises IncompleteOutputError (exit 1, one line, no `_SUCCESS`) when a part or manifest is
-    missing (naming every missing shard), when a part differs from its manifest, when shards
-    disagree on the input, N or model, when the rows do not add up to the input's, or when a
-    part from another run is in the folder. ErrorRateError when failed/read > max_error_rate.
+    An earlier `_SUCCESS` is withdrawn first. Raises IncompleteOutputError (exit 1, one line,
+    no `_SUCCESS`) when a part or manifest is missing (naming every missing shard), when a part
+    differs from its manifest, when shards disagree on the input, N or model, when the rows do
+    not add up to the input's, or when a part from another run is in the folder; ErrorRateError
+    when failed/read > max_error_rate; StorageError (exit 3) when storage fails under it.
     """
     sizes = _listing(folder)
+    _withdraw_success(folder, sizes)
     parts = [_read_manifest(folder, shard, sizes) for shard in range(shards)]
     missing = [shard for shard, part in enumerate(parts) if part is None]
     if missing:
@@ -74,6 +76,16 @@ def read_success(folder: Location) -> Finalized:
     except (OSError, ValidationError) as exc:
         raise IncompleteOutputError(f"{target.uri}: not a valid manifest ({first_line(exc)})") from exc
     return Finalized(success=success, uri=target.uri)
+
+
+def _withdraw_success(folder: Location, sizes: dict[str, int]) -> None:
+    # Whatever this finalize decides replaces the last one's verdict: a refusal leaves no _SUCCESS.
+    if manifest.SUCCESS in sizes:
+        try:
+            sinks.delete_if_exists(folder.child(manifest.SUCCESS))
+        except OSError as exc:
+            raise storage_failed(folder.child(manifest.SUCCESS).uri, exc) from exc
+        del sizes[manifest.SUCCESS]
 
 
 def _listing(folder: Location) -> dict[str, int]:

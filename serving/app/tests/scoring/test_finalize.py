@@ -136,6 +136,21 @@ def test_too_many_failed_rows_overall_write_no_success(tmp_path: Path, storage: 
     assert not (out / "_SUCCESS").exists()
 
 
+def test_a_finalize_that_fails_withdraws_an_earlier_success(tmp_path: Path, storage: Storage, source: Path) -> None:
+    # Reported from the field: a stricter finalize refused the run but left the earlier _SUCCESS.
+    out = tmp_path / "out"
+    run_shards(source, out, storage, 2)
+    finalize(storage.locate(str(out)), 2)
+
+    with pytest.raises(ErrorRateError):
+        finalize(storage.locate(str(out)), 2, max_error_rate=0.1)
+
+    assert not (out / "_SUCCESS").exists()
+    with pytest.raises(IncompleteOutputError, match="missing shard"):
+        finalize(storage.locate(str(out)), 3)
+    assert not (out / "_SUCCESS").exists()
+
+
 def test_a_folder_that_is_not_there_is_incomplete(tmp_path: Path, storage: Storage) -> None:
     with pytest.raises(IncompleteOutputError, match=r"out: no such folder; run the shards first$"):
         finalize(storage.locate(str(tmp_path / "out")), 2)
