@@ -17,6 +17,7 @@ import sys
 from typing import Any, TextIO
 
 from deployment.batch_jobs.errors import BatchJobError, RunFailedError
+from deployment.batch_jobs.settings import BatchJobSettings
 from deployment.batch_jobs.submission import ScoringRun, check_run, finalize_request, score_request
 from deployment.batch_jobs.targets import read_targets
 from deployment.batch_jobs.watch import failures, follow
@@ -89,7 +90,7 @@ def _client(service: str) -> Any:
     from botocore.exceptions import BotoCoreError
 
     try:
-        return boto3.client(service)
+        return boto3.client(service, region_name=BatchJobSettings().region)
     except BotoCoreError as exc:  # no region configured, most often
         raise BatchJobError(f"cannot create an AWS {service} client: {exc}") from exc
 

@@ -195,6 +195,23 @@ def test_a_run_the_jobs_could_not_finish_is_refused_before_submitting(
     assert after == before
 
 
+def test_the_region_may_come_from_aws_region_as_for_the_cdk_cli(aws: tuple[S3Server, BatchStack]) -> None:
+    # Reported from the field: boto3 alone reads only AWS_DEFAULT_REGION, so `make deploy-batch`
+    # worked with AWS_REGION while `make score-aws` said "You must specify a region".
+    server, _ = aws
+    env = {**os.environ, **aws_env(server), "AWS_REGION": "us-east-1"}
+    env.pop("AWS_DEFAULT_REGION")
+
+    result = subprocess.run(
+        [sys.executable, "-m", "deployment.batch_jobs", "submit", f"s3://{BUCKET}/in/x.csv", f"s3://{BUCKET}/out/r",
+         "--shards", "2", "--environment", "test", "--no-wait"],
+        cwd=SERVING, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("submitted 2 shard(s) as job ")
+
+
 def test_a_stack_that_is_not_deployed_is_named(aws: tuple[S3Server, BatchStack]) -> None:
     server, _ = aws
 
