@@ -60,7 +60,7 @@ deploy-batch: $(SYNCED)
 ## Submit a batch scoring run to the deployed batch stack and follow it (INPUT=s3://... OUTPUT=s3://.../run SHARDS=N)
 score-aws: $(SYNCED)
 	@test -n "$(INPUT)" && test -n "$(OUTPUT)" && test -n "$(SHARDS)" || { \
-		echo "usage: make score-aws INPUT=s3://bucket/key OUTPUT=s3://bucket/prefix/run SHARDS=N [ARGS="--max-error-rate 0.01"]" >&2; exit 2; }
+		echo "usage: make score-aws INPUT=s3://bucket/key OUTPUT=s3://bucket/prefix/run SHARDS=N [ARGS='--max-error-rate 0.01']" >&2; exit 2; }
 	python -m deployment.batch_jobs submit "$(INPUT)" "$(OUTPUT)" --shards "$(SHARDS)" --environment $(SERVICE_ENVIRONMENT) $(ARGS)
 
 .PHONY: synth lint-cfn deploy-infrastructure deploy-service deploy-batch score-aws
