@@ -37,7 +37,8 @@ deploy-infrastructure: $(SYNCED)
 ## Build the image and deploy the service stack of SERVICE_ENVIRONMENT (AWS credentials, Docker, model pulled)
 deploy-service: $(SYNCED)
 	@test -f serving/app/model/metadata.json || { echo "no model in serving/app/model: run dvc pull" >&2; exit 1; }
-	cd $(DEPLOYMENT_DIR) && $(CDK) deploy PenguinsService-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
+	@# Lambda rejects an image index, which buildx's default provenance attestation makes of a one-platform image.
+	cd $(DEPLOYMENT_DIR) && BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy PenguinsService-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
 		--require-approval never --outputs-file cdk.out/outputs.json
 
 ## Submit a batch scoring run to the deployed batch stack and follow it (INPUT=s3://... OUTPUT=s3://.../run SHARDS=N)

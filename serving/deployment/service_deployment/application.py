@@ -45,6 +45,10 @@ def settings_from_context(node: Node) -> ServiceSettings:
         alarm_email=_text(node, "alarmEmail"),
         api_key_secret_arn=_text(node, "apiKeySecretArn"),
         generate_api_key=_flag(node, "generateApiKey", default=preset.generate_api_key),
+        target=_text(node, "target") or preset.target,  # type: ignore[arg-type]  # checked by ServiceSettings
+        lambda_reserved_concurrency=_optional_int(
+            node, "lambdaReservedConcurrency", preset.lambda_reserved_concurrency
+        ),
     )
 
 
@@ -63,3 +67,16 @@ def _flag(node: Node, key: str, *, default: bool) -> bool:
     if str(value).lower() in ("true", "false"):
         return str(value).lower() == "true"
     raise ValueError(f"context {key} must be true or false, got {value!r}")
+
+
+def _optional_int(node: Node, key: str, default: int | None) -> int | None:
+    # `none` lifts a cap that the environment sets.
+    value = _text(node, key)
+    if value is None:
+        return default
+    if value.lower() == "none":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"context {key} must be a whole number or none, got {value!r}") from None
