@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from app.bundle import BundleMetadata, read_metadata
+from bench import cold_start
 from bench.load import LoadResult, median, median_result, run_load
 from bench.report import render_markdown
 from testkit.processes import VENV_BIN, stop
@@ -185,15 +186,19 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         bodies = write_bodies(Path(scratch), metadata, profile.batch_size)
         backends = {name: measure_backend(name, args.model_dir, bodies, profile) for name in args.backends}
+    # The same service as AWS Lambda starts it: one worker, its own cold start each time (bench/cold_start.py).
+    lambda_runs = cold_start.QUICK if args.quick else cold_start.FULL
+    on_lambda = {name: cold_start.measure(name, args.model_dir, metadata, **lambda_runs) for name in args.backends}
     results = {
         "machine": machine(),
         "model_version": metadata.model_version,
         "repeats": profile.repeats,
         "backends": backends,
+        "lambda": on_lambda,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    markdown = render_markdown(results)
+    markdown = render_markdown(results) + cold_start.render_markdown(on_lambda)
     (args.out / "results.md").write_text(markdown)
     print(markdown)
     return 0
