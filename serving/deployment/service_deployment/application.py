@@ -49,6 +49,7 @@ def settings_from_context(node: Node) -> ServiceSettings:
         lambda_reserved_concurrency=_optional_int(
             node, "lambdaReservedConcurrency", preset.lambda_reserved_concurrency
         ),
+        deployment=_text(node, "deployment") or preset.deployment,  # type: ignore[arg-type]  # checked by ServiceSettings
     )
 
 

@@ -2,6 +2,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .https import HttpsOptions
+from .release import STRATEGIES, Strategy
 
 # Where the service runs: ECS Fargate behind a load balancer, or AWS Lambda behind a function URL.
 Target = Literal["ecs", "lambda"]
@@ -33,6 +34,8 @@ class ServiceSettings:
     lambda_timeout_seconds: int = 10
     # The cost guard: at most this many requests at once (one per execution environment); None for no cap.
     lambda_reserved_concurrency: int | None = 2
+    # How ECS rolls a new task definition out (release.py); Lambda replaces the function at once.
+    deployment: Strategy = "rolling"
 
     def __post_init__(self) -> None:
         if self.target not in TARGETS:
@@ -40,6 +43,8 @@ class ServiceSettings:
         if self.target == "lambda" and (self.https.enabled or self.private_subnets):
             # A function URL is HTTPS on its own name and runs in no VPC: these would silently do nothing.
             raise ValueError("target lambda takes no certificateArn, domainName or privateSubnets")
+        if self.deployment not in STRATEGIES:
+            raise ValueError(f"unknown deployment {self.deployment!r}; expected one of {', '.join(STRATEGIES)}")
 
 
 ENVIRONMENTS = {
@@ -51,5 +56,6 @@ ENVIRONMENTS = {
         min_capacity=2,
         max_capacity=6,
         lambda_reserved_concurrency=10,
+        deployment="canary",
     ),
 }

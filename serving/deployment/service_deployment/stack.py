@@ -10,6 +10,7 @@ from .image import function_image, service_image
 from .lambda_service import LambdaService
 from .monitoring import Monitoring
 from .network import Network
+from .release import release_for
 from .service import WebService
 from .settings import ServiceSettings, Target
 from .watches import function_watches, target_group_watches
@@ -72,9 +73,10 @@ class ServiceStack(cdk.Stack):
             max_capacity=settings.max_capacity,
             api_key_secret=api_key,
             api_key_env_var=settings.api_key_env_var,
+            release=release_for(settings.deployment),
         )
         monitoring = Monitoring(
-            self, "Monitoring", watches=target_group_watches([web.target_group]), alarm_email=settings.alarm_email
+            self, "Monitoring", watches=target_group_watches(web.target_groups), alarm_email=settings.alarm_email
         )
         # A release that trips an alarm while it rolls out is rolled back, like a circuit-breaker failure.
         web.service.enable_deployment_alarms(monitoring.alarm_names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
@@ -82,6 +84,17 @@ class ServiceStack(cdk.Stack):
         web.service.node.add_dependency(*monitoring.alarms)
         scheme = "https" if settings.https.enabled else "http"
         host = settings.https.domain_name or web.load_balancer.load_balancer_dns_name
+        # What the deploy workflow's canary gate needs (cicd/canary_gate.py): where a release pauses, and
+        # where its new tasks answer before they take production traffic.
+        cdk.CfnOutput(self, "ClusterName", value=web.service.cluster.cluster_name)
+        cdk.CfnOutput(self, "ServiceName", value=web.service.service_name)
+        if web.test_listener is not None:
+            cdk.CfnOutput(
+                self,
+                "TestUrl",
+                value=f"{scheme}://{host}:{web.test_listener.port}",
+                description="The new revision's tasks during a canary deployment, before production traffic",
+            )
         return f"{scheme}://{host}", monitoring
 
     def _serve_on_lambda(

@@ -55,6 +55,12 @@ def test_context_selects_lambda_and_its_concurrency_cap():
     assert _settings(target="lambda", lambdaReservedConcurrency="none").lambda_reserved_concurrency is None
 
 
+def test_production_releases_canaries_by_default_and_either_environment_may_choose():
+    assert (_settings().deployment, _settings(environment="production").deployment) == ("rolling", "canary")
+    assert _settings(environment="production", deployment="rolling").deployment == "rolling"
+    assert _settings(deployment="canary").deployment == "canary"
+
+
 def test_context_flags_accept_booleans_from_cdk_json_and_strings_from_the_command_line():
     assert _settings(generateApiKey=False).generate_api_key is False
     assert _settings(generateApiKey="FALSE").generate_api_key is False
@@ -70,6 +76,7 @@ def test_context_flags_accept_booleans_from_cdk_json_and_strings_from_the_comman
         ({"target": "lambda", "privateSubnets": "true"}, "target lambda takes no certificateArn"),
         ({"target": "lambda", "certificateArn": "arn:aws:acm:x"}, "target lambda takes no certificateArn"),
         ({"lambdaReservedConcurrency": "many"}, "lambdaReservedConcurrency must be a whole number or none"),
+        ({"deployment": "bluegreen"}, "unknown deployment 'bluegreen'; expected one of rolling, canary"),
     ],
 )
 def test_invalid_context_is_rejected(context, message):
