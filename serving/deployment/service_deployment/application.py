@@ -11,6 +11,9 @@ from .https import HttpsOptions
 from .settings import ENVIRONMENTS, ServiceSettings
 from .stack import ServiceStack
 
+# infrastructure/ lets the deploy job's canary gate reach stacks under this prefix; a test keeps both equal.
+STACK_PREFIX = "PenguinsService-"
+
 
 def build_app(*, outdir: str, context: Mapping[str, Any], image_directory: Path) -> cdk.App:
     """The CDK app exactly as `app.py` and the tests synthesize it, checked by cdk-nag."""
@@ -18,7 +21,7 @@ def build_app(*, outdir: str, context: Mapping[str, Any], image_directory: Path)
     settings = settings_from_context(app.node)
     ServiceStack(
         app,
-        f"PenguinsService-{settings.environment}",
+        f"{STACK_PREFIX}{settings.environment}",
         settings=settings,
         image_directory=image_directory,
         git_commit=_text(app.node, "gitCommit") or "unknown",
