@@ -18,6 +18,9 @@ def adapter_environment(*, port: int = SERVICE_PORT, health_check_path: str = HE
         # One request at a time per execution environment: a second worker would only double the memory
         # and the time to start.
         "MODEL_SERVICE_WORKERS": "1",
+        # Lambda freezes the environment between invocations; on thaw, gunicorn's master would find its
+        # worker silent for that long and abort it mid-request. The function's timeout bounds requests instead.
+        "MODEL_SERVICE_WORKER_TIMEOUT": "0",
         # The adapter is the only client, over loopback.
         "MODEL_SERVICE_HOST": "127.0.0.1",
         "MODEL_SERVICE_PORT": str(port),

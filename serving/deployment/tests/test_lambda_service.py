@@ -27,6 +27,8 @@ def test_the_service_image_runs_as_a_function_with_one_worker_and_one_vcpu(lambd
     # 1,769 MB is the memory at which Lambda gives a function one full vCPU, all one worker can use.
     assert function["MemorySize"] == 1769
     assert function["Environment"]["Variables"]["MODEL_SERVICE_WORKERS"] == "1"
+    # Frozen between invocations, the worker would look silent to gunicorn's master on thaw and be aborted.
+    assert function["Environment"]["Variables"]["MODEL_SERVICE_WORKER_TIMEOUT"] == "0"
     assert function["Environment"]["Variables"]["GIT_COMMIT"] == lambda_service.git_commit
 
 
