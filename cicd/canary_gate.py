@@ -159,11 +159,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         parser.error("give the deploy command after --")
-    try:
-        import boto3
+    import boto3
+    from botocore.exceptions import BotoCoreError
 
+    try:
         cloudformation = boto3.client("cloudformation", region_name=args.region)
         ecs = boto3.client("ecs", region_name=args.region)
+    except BotoCoreError as exc:
+        print(f"error: {exc} (set AWS_REGION or --region)", file=sys.stderr)
+        return 2
+    try:
         env = dict(os.environ)
         deploy = subprocess.Popen(command)  # noqa: S603 - the caller's own deploy command
         code, _ = gate(

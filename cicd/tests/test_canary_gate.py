@@ -207,3 +207,16 @@ def test_the_deploy_command_is_required(capsys) -> None:
         canary_gate.main(["--stack", STACK])
     assert exited.value.code == 2
     assert "give the deploy command after --" in capsys.readouterr().err
+
+
+def test_without_a_region_nothing_is_deployed_and_one_line_says_why(monkeypatch, tmp_path, capsys) -> None:
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    marker = tmp_path / "deployed"
+
+    code = canary_gate.main(["--stack", STACK, "--", sys.executable, "-c", f"open({str(marker)!r}, 'w')"])
+
+    assert code == 2
+    assert capsys.readouterr().err == "error: You must specify a region. (set AWS_REGION or --region)\n"
+    assert not marker.exists()
