@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from app.bundle import BundleMetadata, read_metadata
-from bench import batch_scoring
+from bench import batch_scoring, cold_start
 from bench.load import LoadResult, median, median_result, run_load
 from bench.report import render_markdown
 from testkit.processes import VENV_BIN, stop
@@ -194,12 +194,17 @@ def main(argv: list[str] | None = None) -> int:
             results["backends"] = {
                 name: measure_backend(name, args.model_dir, bodies, profile) for name in args.backends
             }
+            # The same service as AWS Lambda starts it: one worker, its own cold start each time (bench/cold_start.py).
+            lambda_runs = cold_start.QUICK if args.quick else cold_start.FULL
+            results["lambda"] = {
+                name: cold_start.measure(name, args.model_dir, metadata, **lambda_runs) for name in args.backends
+            }
         if "batch-scoring" in args.suites:
             scoring = batch_scoring.QUICK if args.quick else batch_scoring.FULL
             results["batch_scoring"] = batch_scoring.measure(scoring, args.model_dir, Path(scratch))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    markdown = render_markdown(results)
+    markdown = render_markdown(results) + (cold_start.render_markdown(results["lambda"]) if "lambda" in results else "")
     (args.out / "results.md").write_text(markdown)
     print(markdown)
     return 0

@@ -46,7 +46,8 @@ deploy-infrastructure: $(SYNCED)
 ## Build the image and deploy the service stack of SERVICE_ENVIRONMENT (AWS credentials, Docker, model pulled)
 deploy-service: $(SYNCED)
 	@test -f serving/app/model/metadata.json || { echo "no model in serving/app/model: run dvc pull" >&2; exit 1; }
-	cd $(DEPLOYMENT_DIR) && $(CDK) deploy PenguinsService-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
+	@# Lambda rejects an image index, which buildx's default provenance attestation makes of a one-platform image.
+	cd $(DEPLOYMENT_DIR) && BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy PenguinsService-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
 		--require-approval never --outputs-file cdk.out/outputs.json
 
 ## Build the image and deploy the batch scoring stack of SERVICE_ENVIRONMENT for BATCH_INPUT and BATCH_OUTPUT
@@ -57,10 +58,15 @@ deploy-batch: $(SYNCED)
 	cd $(DEPLOYMENT_DIR) && $(CDK) deploy PenguinsBatchScoring-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
 		--require-approval never --outputs-file cdk.out/batch-outputs.json
 
+## deploy-service, smoke-testing a canary release on its test listener before it takes traffic (cicd/canary_gate.py)
+deploy-service-gated: $(SYNCED)
+	python -m cicd.canary_gate --stack PenguinsService-$(SERVICE_ENVIRONMENT) -- \
+		$(MAKE) --no-print-directory deploy-service SERVICE_ENVIRONMENT=$(SERVICE_ENVIRONMENT)
+
 ## Submit a batch scoring run to the deployed batch stack and follow it (INPUT=s3://... OUTPUT=s3://.../run SHARDS=N)
 score-aws: $(SYNCED)
 	@test -n "$(INPUT)" && test -n "$(OUTPUT)" && test -n "$(SHARDS)" || { \
 		echo "usage: make score-aws INPUT=s3://bucket/key OUTPUT=s3://bucket/prefix/run SHARDS=N [ARGS='--max-error-rate 0.01']" >&2; exit 2; }
 	python -m deployment.batch_jobs submit "$(INPUT)" "$(OUTPUT)" --shards "$(SHARDS)" --environment $(SERVICE_ENVIRONMENT) $(ARGS)
 
-.PHONY: synth lint-cfn deploy-infrastructure deploy-service deploy-batch score-aws
+.PHONY: synth lint-cfn deploy-infrastructure deploy-service deploy-service-gated deploy-batch score-aws

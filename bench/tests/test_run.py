@@ -26,6 +26,12 @@ def test_quick_run_measures_both_backends_and_writes_the_reports(tmp_path: Path)
             assert load["errors"] == 0
             assert load["requests_per_second"] > 0
     assert results["backends"]["onnx"]["loads"]["batch_c4"]["rows_per_second"] > 0
+    assert set(results["lambda"]) == {"onnx", "sklearn"}
+    for on_lambda in results["lambda"].values():
+        assert 0 < on_lambda["ready_seconds"] < on_lambda["first_prediction_seconds"] < 60
+        assert 0 < on_lambda["ready_cpu_seconds"] < 60
+        assert 0 < on_lambda["cpu_ms_per_request"] < on_lambda["wall_ms_per_request"] * 2
     markdown = (tmp_path / "results.md").read_text()
     assert "| onnx | POST /predict, 1 record, c=16 |" in markdown
     assert "| target | limit | measured | met |" in markdown
+    assert "| backend | ready (first 200 /health) | CPU until ready | first /predict answered |" in markdown

@@ -234,7 +234,8 @@ def test_deploy_runs_one_at_a_time_in_production_and_smoke_tests_what_it_deploye
     assert job["permissions"] == {"contents": "read", "id-token": "write"}
     oidc = [step for step in job["steps"] if step.get("uses", "").startswith("aws-actions/configure-aws-credentials@")]
     assert oidc[0]["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
-    order = [index_of("deploy.yml", "deploy", target) for target in ("dvc-pull", "deploy-service", "smoke-test")]
+    order = [index_of("deploy.yml", "deploy", target) for target in ("dvc-pull", "deploy-service-gated", "smoke-test")]
     assert order == sorted(order)
     deploy = job["steps"][order[1]]
-    assert make_command(deploy) == ["make", "deploy-service", "SERVICE_ENVIRONMENT=production"]
+    # The gate runs `make deploy-service` and smoke-tests a canary release before it takes traffic.
+    assert make_command(deploy) == ["make", "deploy-service-gated", "SERVICE_ENVIRONMENT=production"]

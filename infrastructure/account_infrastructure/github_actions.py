@@ -10,6 +10,8 @@ from .settings import DataSource
 GITHUB_OIDC_ISSUER = "token.actions.githubusercontent.com"
 # The service stack names its generated API key secrets under this prefix (service_deployment/stack.py).
 SERVICE_SECRET_PREFIX = "penguins-service/"  # noqa: S105 - a name prefix, not a secret
+# The service's stacks, and so its ECS clusters and services (CloudFormation names them after the stack).
+SERVICE_STACK_PREFIX = "PenguinsService-"
 STS_AUDIENCE = "sts.amazonaws.com"
 
 
@@ -59,9 +61,11 @@ class GithubActionsAccess(Construct):
                 "DvcRead": _dvc_policy(dvc, write=False),
                 "CdkDeploy": _cdk_bootstrap_policy(cdk_qualifier),
                 "SmokeTestApiKey": _service_secret_policy(),
+                "CanaryGate": _canary_gate_policy(),
             },
         )
         self._acknowledge_findings(dvc, cdk_qualifier)
+        self._acknowledge_canary_gate()
         self._acknowledge_data_sources(data_sources)
 
     def _create_provider(self) -> str:
@@ -112,6 +116,22 @@ class GithubActionsAccess(Construct):
                 ),
             )
         )
+
+    def _acknowledge_canary_gate(self) -> None:
+        prefix = "Resource::arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:"
+        services = f"{SERVICE_STACK_PREFIX}*/{SERVICE_STACK_PREFIX}*"
+        reason = (
+            "CloudFormation names the service's stacks, ECS clusters, services and deployments after the stack "
+            f"with random suffixes: the canary gate reaches only those under the {SERVICE_STACK_PREFIX} prefix."
+        )
+        for resource in (
+            prefix.format(service="cloudformation") + f"stack/{SERVICE_STACK_PREFIX}*/*",
+            prefix.format(service="ecs") + f"service/{services}",
+            prefix.format(service="ecs") + f"service-deployment/{services}/*",
+        ):
+            cdk.Validations.of(self.deploy_role).acknowledge(
+                cdk.Acknowledgment(id=f"AwsSolutions-IAM5[{resource}]", reason=reason)
+            )
 
     def _acknowledge_data_sources(self, sources: Sequence[DataSource]) -> None:
         for bucket, prefixes in _by_bucket(sources).items():
@@ -200,6 +220,29 @@ def _service_secret_policy() -> iam.PolicyDocument:
             )
         ]
     )
+
+
+def _canary_gate_policy() -> iam.PolicyDocument:
+    """The deploy job's canary gate (cicd/canary_gate.py): find the service in the stack's outputs, find its
+    deployment paused for the smoke test, and continue or roll it back. Nothing else in ECS."""
+    services = f"{SERVICE_STACK_PREFIX}*/{SERVICE_STACK_PREFIX}*"
+    return iam.PolicyDocument(
+        statements=[
+            iam.PolicyStatement(
+                actions=["cloudformation:DescribeStacks"],
+                resources=[_arn("cloudformation", f"stack/{SERVICE_STACK_PREFIX}*/*")],
+            ),
+            iam.PolicyStatement(actions=["ecs:ListServiceDeployments"], resources=[_arn("ecs", f"service/{services}")]),
+            iam.PolicyStatement(
+                actions=["ecs:DescribeServiceDeployments", "ecs:ContinueServiceDeployment"],
+                resources=[_arn("ecs", f"service-deployment/{services}/*")],
+            ),
+        ]
+    )
+
+
+def _arn(service: str, resource: str) -> str:
+    return f"arn:{cdk.Aws.PARTITION}:{service}:{cdk.Aws.REGION}:{cdk.Aws.ACCOUNT_ID}:{resource}"
 
 
 def _service_secret_arn() -> str:

@@ -24,12 +24,20 @@ SERVICE_SECRETS = (
     "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:"
     "secret:penguins-service/*]"
 )
+# The deploy job's canary gate reaches the service stacks' ECS services, named after the stack.
+_ACCOUNT = "<AWS::Partition>:{}:<AWS::Region>:<AWS::AccountId>"
+CANARY_GATE = (
+    f"arn:{_ACCOUNT.format('cloudformation')}:stack/PenguinsService-*/*",
+    f"arn:{_ACCOUNT.format('ecs')}:service/PenguinsService-*/PenguinsService-*",
+    f"arn:{_ACCOUNT.format('ecs')}:service-deployment/PenguinsService-*/PenguinsService-*/*",
+)
 ACKNOWLEDGED = {
     ("Dvc/Bucket", "AwsSolutions-S1"),
     ("GithubActions/PullRequestRole", DVC_OBJECTS),
     ("GithubActions/DeployRole", DVC_OBJECTS),
     ("GithubActions/DeployRole", BOOTSTRAP_ROLES),
     ("GithubActions/DeployRole", SERVICE_SECRETS),
+    *(("GithubActions/DeployRole", f"AwsSolutions-IAM5[Resource::{arn}]") for arn in CANARY_GATE),
 }
 
 

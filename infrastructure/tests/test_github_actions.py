@@ -127,7 +127,7 @@ def test_pull_request_role_may_only_read_and_list_the_data_sources(with_data_sou
 
 def test_the_deploy_role_gets_no_data_source(with_data_sources):
     role = _role(with_data_sources, f"repo:{REPOSITORY}:environment:production")
-    assert set(_policies(role)) == {"CdkDeploy", "DvcRead", "SmokeTestApiKey"}
+    assert set(_policies(role)) == {"CdkDeploy", "DvcRead", "SmokeTestApiKey", "CanaryGate"}
 
 
 def test_without_data_sources_the_pull_request_role_reads_only_the_dvc_remote(account):
@@ -156,7 +156,7 @@ def test_deploy_role_assumes_only_the_cdk_bootstrap_roles_and_reads_dvc(account)
         for statement in policies["DvcRead"]
     }
     assert read_actions == {"s3:ListBucket", "s3:GetObject"}
-    assert set(policies) == {"CdkDeploy", "DvcRead", "SmokeTestApiKey"}
+    assert set(policies) == {"CdkDeploy", "DvcRead", "SmokeTestApiKey", "CanaryGate"}
 
 
 def test_deploy_role_may_only_read_the_service_api_key_secrets(account):
@@ -169,6 +169,27 @@ def test_deploy_role_may_only_read_the_service_api_key_secrets(account):
     assert statement["Resource"]["Fn::Join"][1][-1] == f":secret:{SERVICE_SECRET_PREFIX}*"
     pull_request = _policies(_role(account, f"repo:{REPOSITORY}:pull_request"))
     assert "SmokeTestApiKey" not in pull_request
+
+
+def test_deploy_role_may_only_find_continue_or_roll_back_the_service_deployments(account):
+    from deployment.service_deployment.application import STACK_PREFIX
+    from infrastructure.account_infrastructure.github_actions import SERVICE_STACK_PREFIX
+
+    assert SERVICE_STACK_PREFIX == STACK_PREFIX
+    statements = _policies(_role(account, f"repo:{REPOSITORY}:environment:production"))["CanaryGate"]
+    granted = {
+        (statement["Action"] if isinstance(statement["Action"], str) else tuple(statement["Action"])): statement[
+            "Resource"
+        ]["Fn::Join"][1][-1]
+        for statement in statements
+    }
+    services = f"{SERVICE_STACK_PREFIX}*/{SERVICE_STACK_PREFIX}*"
+    assert granted == {
+        "cloudformation:DescribeStacks": f":stack/{SERVICE_STACK_PREFIX}*/*",
+        "ecs:ListServiceDeployments": f":service/{services}",
+        ("ecs:DescribeServiceDeployments", "ecs:ContinueServiceDeployment"): f":service-deployment/{services}/*",
+    }
+    assert "CanaryGate" not in _policies(_role(account, f"repo:{REPOSITORY}:pull_request"))
 
 
 def test_deploy_environment_and_bootstrap_qualifier_come_from_context(synthesize_account):

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     workers: Annotated[int, Field(ge=1, le=64)] = 2
     # Seconds that in-flight requests get to finish after SIGTERM before workers are killed.
     graceful_timeout: Annotated[int, Field(ge=1, le=300)] = 20
+    # Seconds a worker may go without telling gunicorn's master it is alive before the master replaces it;
+    # 0 turns the check off. On AWS Lambda a frozen execution environment looks like a silent worker on thaw.
+    worker_timeout: Annotated[int, Field(ge=0, le=3600)] = 30
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     max_batch_size: Annotated[int, Field(ge=1)] = 1000
     api_key: SecretStr | None = None

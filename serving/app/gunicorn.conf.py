@@ -42,7 +42,7 @@ workers = settings.workers
 bind = [settings.bind]
 # After SIGTERM, in-flight requests get this long before the workers are killed.
 graceful_timeout = settings.graceful_timeout
-timeout = 30
+timeout = settings.worker_timeout
 # Longer than the load balancer's idle timeout (60 s): the balancer, not we, closes idle connections.
 keepalive = 75
 # The control socket would open a Unix socket under $HOME: no runtime control is wanted.

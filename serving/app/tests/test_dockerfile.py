@@ -1,19 +1,16 @@
 """The image, proven without a Docker engine: its dependencies, its files and its commands.
 
-The Dockerfile is read, not restated: the final stage's ENV, WORKDIR, COPY, CMD and HEALTHCHECK
-are replayed against a fresh virtual environment made from requirements.txt alone.
+The Dockerfile is read, not restated (`dockerfile.py`): the final stage's ENV, WORKDIR, COPY, CMD and
+HEALTHCHECK are replayed against a fresh virtual environment made from requirements.txt alone.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import json
-import shlex
+import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -21,62 +18,11 @@ import pytest
 
 from app.bundle import BundleMetadata
 from app.config import PACKAGE_DIR
+from app.tests.dockerfile import DOCKERFILE, Stage, exec_form, instructions, stages
 from app.tests.servers import GunicornProcess
 
 CONTEXT = PACKAGE_DIR  # docker build serving/app
-DOCKERFILE = CONTEXT / "Dockerfile"
 HADOLINT = Path(sys.executable).parent / "hadolint"
-
-
-@dataclass
-class Stage:
-    name: str
-    env: dict[str, str] = field(default_factory=dict)
-    workdir: str = "/"
-    copies: list[tuple[list[str], str]] = field(default_factory=list)
-    runs: list[str] = field(default_factory=list)
-    instructions: dict[str, str] = field(default_factory=dict)
-
-
-def instructions(text: str) -> Iterator[tuple[str, str]]:
-    logical = ""
-    for line in text.splitlines():
-        if not logical and (not line.strip() or line.lstrip().startswith("#")):
-            continue
-        logical += line.rstrip().removesuffix("\\") + " " if line.rstrip().endswith("\\") else line
-        if not line.rstrip().endswith("\\"):
-            keyword, _, rest = logical.strip().partition(" ")
-            yield keyword.upper(), rest.strip()
-            logical = ""
-
-
-def stages(text: str) -> list[Stage]:
-    found: list[Stage] = []
-    for keyword, rest in instructions(text):
-        if keyword == "FROM":
-            found.append(Stage(name=rest.split()[-1]))
-            continue
-        stage = found[-1]
-        stage.instructions[keyword] = rest
-        if keyword == "ENV":
-            for pair in shlex.split(rest):
-                name, _, value = pair.partition("=")
-                stage.env[name] = value
-        elif keyword == "WORKDIR":
-            stage.workdir = rest
-        elif keyword == "COPY" and not rest.startswith("--from"):
-            *sources, target = shlex.split(rest)
-            stage.copies.append((sources, target))
-        elif keyword == "RUN":
-            stage.runs.append(rest)
-    return found
-
-
-def exec_form(rest: str) -> list[str]:
-    """The JSON (exec) form of CMD, or of HEALTHCHECK's CMD after its options."""
-    command = json.loads(rest[rest.index("[") :])
-    assert isinstance(command, list)
-    return [str(part) for part in command]
 
 
 def ignored(relative: str, patterns: list[str]) -> bool:
@@ -126,14 +72,26 @@ def test_hadolint_finds_nothing() -> None:
 def test_the_image_is_multi_stage_non_root_and_checks_its_health(runtime: Stage) -> None:
     all_stages = stages(DOCKERFILE.read_text())
 
-    assert [s.name for s in all_stages] == ["build", "runtime"]
-    assert all("python:3.11-slim" in line for line in DOCKERFILE.read_text().splitlines() if line.startswith("FROM"))
+    assert [s.name for s in all_stages] == ["lambda-adapter", "build", "runtime"]
+    python_stages = [line for line in DOCKERFILE.read_text().splitlines() if line.startswith("FROM")][1:]
+    assert all("python:3.11-slim" in line for line in python_stages)
     assert runtime.instructions["USER"] not in ("root", "0", "0:0")
     assert exec_form(runtime.instructions["HEALTHCHECK"]) == ["python", "-m", "app.healthcheck"]
     assert exec_form(runtime.instructions["CMD"]) == ["gunicorn", "--config", "app/gunicorn.conf.py"]
-    [install] = [run for run in all_stages[0].runs if "pip install" in run]
+    [install] = [run for run in all_stages[1].runs if "pip install" in run]
     assert "--require-hashes" in install
     assert "-r requirements.txt" in install
+
+
+def test_lambda_finds_the_pinned_web_adapter_among_its_extensions() -> None:
+    # Lambda starts every executable in /opt/extensions; elsewhere nothing reads that folder.
+    froms = {
+        rest.split()[-1]: rest.split()[0] for keyword, rest in instructions(DOCKERFILE.read_text()) if keyword == "FROM"
+    }
+    copies = [rest for keyword, rest in instructions(DOCKERFILE.read_text()) if keyword == "COPY"]
+
+    assert re.fullmatch(r"public\.ecr\.aws/awsguru/aws-lambda-adapter:\d+\.\d+\.\d+", froms["lambda-adapter"])
+    assert "--from=lambda-adapter /lambda-adapter /opt/extensions/lambda-adapter" in copies
 
 
 def test_the_context_holds_code_and_model_but_no_tests(runtime: Stage, tmp_path: Path) -> None:

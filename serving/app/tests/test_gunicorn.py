@@ -7,6 +7,7 @@ import signal
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -188,3 +189,17 @@ def test_backend_onnx_without_an_export_stops_gunicorn_before_any_worker(
         "(trained before ONNX support); use backend auto or sklearn"
     ]
     assert "Booting worker" not in process.log()
+
+
+def test_a_worker_silent_longer_than_the_worker_timeout_is_replaced(model_dir: Path, tmp_path: Path) -> None:
+    # A stopped worker cannot tell the master it is alive: past the timeout, the master aborts and replaces it.
+    # On AWS Lambda a frozen environment looks the same on thaw, hence MODEL_SERVICE_WORKER_TIMEOUT=0 there.
+    with gunicorn(
+        model_dir, tmp_path / "gunicorn.log", MODEL_SERVICE_WORKERS="1", MODEL_SERVICE_WORKER_TIMEOUT="1"
+    ) as server:
+        (worker,) = psutil.Process(server.running().pid).children()
+        worker.send_signal(signal.SIGSTOP)
+        try:
+            server.wait_for_log(f"WORKER TIMEOUT (pid:{worker.pid})", timeout=30)
+        finally:
+            worker.send_signal(signal.SIGCONT)

@@ -13,6 +13,9 @@ from .https import HttpsOptions
 from .settings import BATCH_ENVIRONMENTS, ENVIRONMENTS, BatchSettings, S3Prefix, ServiceSettings
 from .stack import ServiceStack
 
+# infrastructure/ lets the deploy job's canary gate reach stacks under this prefix; a test keeps both equal.
+STACK_PREFIX = "PenguinsService-"
+
 
 def build_app(*, outdir: str, context: Mapping[str, Any], image_directory: Path) -> cdk.App:
     """The CDK app exactly as `app.py` and the tests synthesize it, checked by cdk-nag.
@@ -25,7 +28,7 @@ def build_app(*, outdir: str, context: Mapping[str, Any], image_directory: Path)
     git_commit = _text(app.node, "gitCommit") or "unknown"
     ServiceStack(
         app,
-        f"PenguinsService-{settings.environment}",
+        f"{STACK_PREFIX}{settings.environment}",
         settings=settings,
         image_directory=image_directory,
         git_commit=git_commit,
@@ -60,6 +63,11 @@ def settings_from_context(node: Node) -> ServiceSettings:
         alarm_email=_text(node, "alarmEmail"),
         api_key_secret_arn=_text(node, "apiKeySecretArn"),
         generate_api_key=_flag(node, "generateApiKey", default=preset.generate_api_key),
+        target=_text(node, "target") or preset.target,  # type: ignore[arg-type]  # checked by ServiceSettings
+        lambda_reserved_concurrency=_optional_int(
+            node, "lambdaReservedConcurrency", preset.lambda_reserved_concurrency
+        ),
+        deployment=_text(node, "deployment") or preset.deployment,  # type: ignore[arg-type]  # checked by ServiceSettings
     )
 
 
@@ -110,3 +118,16 @@ def _flag(node: Node, key: str, *, default: bool) -> bool:
     if str(value).lower() in ("true", "false"):
         return str(value).lower() == "true"
     raise ValueError(f"context {key} must be true or false, got {value!r}")
+
+
+def _optional_int(node: Node, key: str, default: int | None) -> int | None:
+    # `none` lifts a cap that the environment sets.
+    value = _text(node, key)
+    if value is None:
+        return default
+    if value.lower() == "none":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"context {key} must be a whole number or none, got {value!r}") from None

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_lambda as lambda_
 
 # Never part of the image, whatever the service's own .dockerignore says.
 ASSET_EXCLUDES = (
@@ -26,6 +27,19 @@ def service_image(directory: Path, *, git_commit: str) -> ecs.ContainerImage:
     if not (directory / "Dockerfile").is_file():
         raise FileNotFoundError(f"no Dockerfile in {directory}")
     return ecs.ContainerImage.from_asset(
+        str(directory),
+        exclude=list(ASSET_EXCLUDES),
+        build_args={"GIT_COMMIT": git_commit},
+        platform=ecr_assets.Platform.LINUX_AMD64,
+        display_name=f"model-service@{git_commit[:12]}",
+    )
+
+
+def function_image(directory: Path, *, git_commit: str) -> lambda_.DockerImageCode:
+    """The same image, as a Lambda function's code: built with the same options, so the same asset."""
+    if not (directory / "Dockerfile").is_file():
+        raise FileNotFoundError(f"no Dockerfile in {directory}")
+    return lambda_.DockerImageCode.from_image_asset(
         str(directory),
         exclude=list(ASSET_EXCLUDES),
         build_args={"GIT_COMMIT": git_commit},

@@ -1,104 +1,88 @@
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
-from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-_PERIOD = cdk.Duration.minutes(1)
+PERIOD = cdk.Duration.minutes(1)
 MAX_P99_LATENCY = cdk.Duration.seconds(1)
+MAX_5XX_PERCENT = 5.0
+# A handful of requests makes a rate meaningless (1 error in 2 is 50 %): a rate needs this many a minute.
+MIN_REQUESTS_FOR_ERROR_RATE = 10
+
+
+@dataclass(frozen=True, kw_only=True)
+class Watch:
+    """One alarm: what it watches, when it fires (2 of the last 3 one-minute periods by default)."""
+
+    name: str  # appended to the stack name: the alarm's name
+    construct_id: str
+    metric: cloudwatch.IMetric
+    threshold: float
+    description: str
+    comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD
+    evaluation_periods: int = 3
+    datapoints_to_alarm: int = 2
+
+
+def error_rate(
+    errors: cloudwatch.IMetric, requests: cloudwatch.IMetric, *, label: str, suffix: str = ""
+) -> cloudwatch.MathExpression:
+    """Percent of requests answered 5xx in each period; 0 below MIN_REQUESTS_FOR_ERROR_RATE requests.
+
+    `suffix` keeps the metric ids unique when several rates are combined in one expression."""
+    e, r = f"errors{suffix}", f"requests{suffix}"
+    return cloudwatch.MathExpression(
+        expression=f"IF({r} >= {MIN_REQUESTS_FOR_ERROR_RATE}, 100 * FILL({e}, 0) / {r}, 0)",
+        using_metrics={e: errors, r: requests},
+        label=label,
+        period=PERIOD,
+    )
 
 
 class Monitoring(Construct):
-    """Alarms on what users see (5xx rate, p99 latency, unhealthy targets), published to an SNS topic.
+    """Alarms on what users see, each published to one SNS topic when it fires and when it clears.
 
-    The same alarms gate ECS deployments, by `alarm_names`: literal names, because a Ref from the
+    The watches come from the compute behind the endpoint (`load_balancer.py`, `lambda_service.py`).
+    `alarm_names` are literal, so that ECS can roll a deployment back on them by name: a Ref from the
     service to its alarms is what CDK warns may become a dependency cycle.
     """
 
     def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        target_group: elbv2.ApplicationTargetGroup,
-        alarm_email: str | None = None,
-        max_5xx_percent: float = 5.0,
-        max_p99_latency: cdk.Duration = MAX_P99_LATENCY,
-        min_requests_for_error_rate: int = 10,
+        self, scope: Construct, construct_id: str, *, watches: Sequence[Watch], alarm_email: str | None = None
     ) -> None:
         super().__init__(scope, construct_id)
+        if not watches:
+            raise ValueError("monitoring needs at least one watch")
         self.topic = sns.Topic(self, "Alarms", enforce_ssl=True)
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         # The stack name keeps the alarm names unique per environment.
         prefix = cdk.Stack.of(self).stack_name
-        self.alarm_names = [f"{prefix}-target-5xx-rate", f"{prefix}-p99-latency", f"{prefix}-unhealthy-hosts"]
-        error_rate_name, latency_name, unhealthy_name = self.alarm_names
-        self.alarms = [
-            self._error_rate_alarm(error_rate_name, target_group, max_5xx_percent, min_requests_for_error_rate),
-            self._latency_alarm(latency_name, target_group, max_p99_latency),
-            self._unhealthy_hosts_alarm(unhealthy_name, target_group),
-        ]
+        self.alarm_names = [f"{prefix}-{watch.name}" for watch in watches]
+        self.alarms = [self._alarm(watch, f"{prefix}-{watch.name}") for watch in watches]
         action = cloudwatch_actions.SnsAction(self.topic)
         for alarm in self.alarms:
             alarm.add_alarm_action(action)
             alarm.add_ok_action(action)
         self._acknowledge_findings()
 
-    def _error_rate_alarm(
-        self, name: str, target_group: elbv2.ApplicationTargetGroup, max_percent: float, min_requests: int
-    ) -> cloudwatch.Alarm:
-        metrics = target_group.metrics
-        rate = cloudwatch.MathExpression(
-            # A handful of requests makes a rate meaningless (1 error in 2 is 50 %): require a minimum volume.
-            expression=f"IF(requests >= {min_requests}, 100 * FILL(errors, 0) / requests, 0)",
-            using_metrics={
-                "errors": metrics.http_code_target(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=_PERIOD),
-                "requests": metrics.request_count(period=_PERIOD),
-            },
-            label="Target 5xx rate (%)",
-            period=_PERIOD,
-        )
-        return rate.create_alarm(
+    def _alarm(self, watch: Watch, name: str) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
             self,
-            "Target5xxRate",
+            watch.construct_id,
+            metric=watch.metric,
             alarm_name=name,
-            alarm_description=f"More than {max_percent} % of requests answered 5xx by the service",
-            threshold=max_percent,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-
-    def _latency_alarm(
-        self, name: str, target_group: elbv2.ApplicationTargetGroup, max_p99: cdk.Duration
-    ) -> cloudwatch.Alarm:
-        latency = target_group.metrics.target_response_time(statistic="p99", period=_PERIOD)
-        return latency.create_alarm(
-            self,
-            "P99Latency",
-            alarm_name=name,
-            alarm_description=f"p99 target response time above {max_p99.to_seconds()} s",
-            threshold=max_p99.to_seconds(),
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            evaluation_periods=3,
-            datapoints_to_alarm=2,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
-
-    def _unhealthy_hosts_alarm(self, name: str, target_group: elbv2.ApplicationTargetGroup) -> cloudwatch.Alarm:
-        unhealthy = target_group.metrics.unhealthy_host_count(statistic="Maximum", period=_PERIOD)
-        return unhealthy.create_alarm(
-            self,
-            "UnhealthyHosts",
-            alarm_name=name,
-            alarm_description="At least one task fails the load balancer health check",
-            threshold=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            evaluation_periods=2,
+            alarm_description=watch.description,
+            threshold=watch.threshold,
+            comparison_operator=watch.comparison,
+            evaluation_periods=watch.evaluation_periods,
+            datapoints_to_alarm=watch.datapoints_to_alarm,
+            # No traffic is no evidence of a fault; each watch's metric is sparse when idle.
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
 

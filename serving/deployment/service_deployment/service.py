@@ -10,7 +10,9 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from .canary import CanaryRouting
 from .https import Endpoint
+from .release import Canary, Release, Rolling
 
 CONTAINER_NAME = "model-service"
 # How long in-flight requests get after SIGTERM; passed to the service, which reads this variable.
@@ -22,7 +24,11 @@ DEREGISTRATION_DELAY = cdk.Duration.seconds(20)
 
 
 class WebService(Construct):
-    """The model service on Fargate behind a public ALB, with safe rolling deployments and autoscaling."""
+    """The model service on Fargate behind a public ALB, with safe deployments and autoscaling.
+
+    `release` chooses how a new task definition rolls out: `Rolling` (one target group, circuit breaker)
+    or `Canary` (ECS's canary strategy between two target groups, with a test listener).
+    """
 
     def __init__(
         self,
@@ -50,6 +56,7 @@ class WebService(Construct):
         api_key_secret: secretsmanager.ISecret | None = None,
         api_key_env_var: str = "MODEL_SERVICE_API_KEY",
         environment: Mapping[str, str] | None = None,
+        release: Release = Rolling(),  # noqa: B008 - frozen, so one shared default is safe
     ) -> None:
         super().__init__(scope, construct_id)
         if not 1 <= min_capacity <= max_capacity:
@@ -106,7 +113,10 @@ class WebService(Construct):
             # No desired_count: autoscaling owns the task count. With one in the template, every deploy
             # would reset a scaled-out service to it. Left out, ECS starts a new service with one task,
             # registering the scalable target raises that to min_capacity, and later deploys keep the count.
-            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True),
+            # The circuit breaker watches rolling deployments only; a canary has its own stages and alarms.
+            circuit_breaker=ecs.DeploymentCircuitBreaker(enable=True, rollback=True)
+            if isinstance(release, Rolling)
+            else None,
             min_healthy_percent=100,
             max_healthy_percent=200,
             health_check_grace_period=cdk.Duration.seconds(60),
@@ -120,12 +130,29 @@ class WebService(Construct):
         self.service = self.pattern.service
         self.target_group = self.pattern.target_group
         self.load_balancer = self.pattern.load_balancer
-        self._configure_target_group(health_check_path, deregistration_delay)
-        self._autoscale(min_capacity, max_capacity, cpu_target_percent, requests_per_target)
+        self._configure_target_group(self.target_group, health_check_path, deregistration_delay)
+        self._configure_load_balancer()
+        # Every group the service's tasks may be in: the alarms watch each on its own traffic.
+        self.target_groups = [self.target_group]
+        self.test_listener: elbv2.ApplicationListener | None = None
+        if isinstance(release, Canary):
+            canary = CanaryRouting(self, "Canary", web=self.pattern, release=release, certificate=endpoint.certificate)
+            self._configure_target_group(canary.alternate, health_check_path, deregistration_delay)
+            self.target_groups.append(canary.alternate)
+            self.test_listener = canary.test_listener
+        # Requests per target is tracked on one target group; a canary moves the traffic to the other.
+        self._autoscale(
+            min_capacity,
+            max_capacity,
+            cpu_target_percent,
+            requests_per_target if isinstance(release, Rolling) else None,
+        )
         self._acknowledge_findings(task_definition)
 
-    def _configure_target_group(self, path: str, deregistration_delay: cdk.Duration) -> None:
-        self.target_group.configure_health_check(
+    def _configure_target_group(
+        self, group: elbv2.ApplicationTargetGroup, path: str, deregistration_delay: cdk.Duration
+    ) -> None:
+        group.configure_health_check(
             path=path,
             interval=cdk.Duration.seconds(10),
             timeout=cdk.Duration.seconds(5),
@@ -133,9 +160,9 @@ class WebService(Construct):
             unhealthy_threshold_count=3,
             healthy_http_codes="200",
         )
-        self.target_group.set_attribute(
-            "deregistration_delay.timeout_seconds", str(int(deregistration_delay.to_seconds()))
-        )
+        group.set_attribute("deregistration_delay.timeout_seconds", str(int(deregistration_delay.to_seconds())))
+
+    def _configure_load_balancer(self) -> None:
         self.load_balancer.set_attribute("routing.http.drop_invalid_header_fields.enabled", "true")
         # The service logs the rightmost X-Forwarded-For entry as the client: the balancer must append
         # the address it saw (its default), never preserve or remove what the caller sent.
@@ -145,10 +172,11 @@ class WebService(Construct):
         cfn_service = cast(cdk.CfnResource, self.service.node.default_child)
         cfn_service.add_metadata("cfn-lint", {"config": {"ignore_checks": ["W3005"]}})
 
-    def _autoscale(self, min_capacity: int, max_capacity: int, cpu_percent: int, requests: int) -> None:
+    def _autoscale(self, min_capacity: int, max_capacity: int, cpu_percent: int, requests: int | None) -> None:
         scaling = self.service.auto_scale_task_count(min_capacity=min_capacity, max_capacity=max_capacity)
         scaling.scale_on_cpu_utilization("Cpu", target_utilization_percent=cpu_percent)
-        scaling.scale_on_request_count("Requests", requests_per_target=requests, target_group=self.target_group)
+        if requests is not None:
+            scaling.scale_on_request_count("Requests", requests_per_target=requests, target_group=self.target_group)
 
     def _acknowledge_findings(self, task_definition: ecs.FargateTaskDefinition) -> None:
         cdk.Validations.of(task_definition).acknowledge(

@@ -6,18 +6,23 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from .https import build_endpoint
-from .image import service_image
+from .image import function_image, service_image
+from .lambda_service import LambdaService
 from .monitoring import Monitoring
 from .network import Network
+from .release import release_for
 from .service import WebService
-from .settings import ServiceSettings
+from .settings import ServiceSettings, Target
+from .watches import function_watches, target_group_watches
 
 # infrastructure/ grants the deploy role read access to secrets under this prefix; a test keeps both equal.
 API_KEY_SECRET_PREFIX = "penguins-service/"  # noqa: S105 - a name prefix, not a secret
+_PLATFORMS: dict[Target, str] = {"ecs": "ECS Fargate", "lambda": "AWS Lambda"}
 
 
 class ServiceStack(cdk.Stack):
-    """The model service of one environment: network, Fargate service behind an ALB, alarms.
+    """The model service of one environment: on ECS (network, Fargate service behind an ALB) or on Lambda
+    (a function behind its URL), from the same image, with the same alarms to one SNS topic.
 
     Environment-agnostic on purpose (no account/region): synthesis needs no credentials or lookups.
     """
@@ -32,10 +37,27 @@ class ServiceStack(cdk.Stack):
         git_commit: str,
     ) -> None:
         super().__init__(
-            scope, construct_id, description=f"Penguins model service ({settings.environment}) on ECS Fargate"
+            scope,
+            construct_id,
+            description=f"Penguins model service ({settings.environment}) on {_PLATFORMS[settings.target]}",
         )
-        network = Network(self, "Network", private_subnets=settings.private_subnets, nat_gateways=settings.nat_gateways)
         api_key = self._api_key_secret(settings)
+        serve = self._serve_on_lambda if settings.target == "lambda" else self._serve_on_ecs
+        url, monitoring = serve(settings, image_directory=image_directory, git_commit=git_commit, api_key=api_key)
+        cdk.CfnOutput(self, "ServiceUrl", value=url, description="Base URL of the model service")
+        cdk.CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)
+        if api_key:
+            cdk.CfnOutput(self, "ApiKeySecretArn", value=api_key.secret_arn)
+
+    def _serve_on_ecs(
+        self,
+        settings: ServiceSettings,
+        *,
+        image_directory: Path,
+        git_commit: str,
+        api_key: secretsmanager.ISecret | None,
+    ) -> tuple[str, Monitoring]:
+        network = Network(self, "Network", private_subnets=settings.private_subnets, nat_gateways=settings.nat_gateways)
         web = WebService(
             self,
             "Service",
@@ -51,18 +73,53 @@ class ServiceStack(cdk.Stack):
             max_capacity=settings.max_capacity,
             api_key_secret=api_key,
             api_key_env_var=settings.api_key_env_var,
+            release=release_for(settings.deployment),
         )
-        monitoring = Monitoring(self, "Monitoring", target_group=web.target_group, alarm_email=settings.alarm_email)
+        monitoring = Monitoring(
+            self, "Monitoring", watches=target_group_watches(web.target_groups), alarm_email=settings.alarm_email
+        )
         # A release that trips an alarm while it rolls out is rolled back, like a circuit-breaker failure.
         web.service.enable_deployment_alarms(monitoring.alarm_names, behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM)
         # By name only, so ordering is explicit: the alarms exist before the service first deploys.
         web.service.node.add_dependency(*monitoring.alarms)
         scheme = "https" if settings.https.enabled else "http"
         host = settings.https.domain_name or web.load_balancer.load_balancer_dns_name
-        cdk.CfnOutput(self, "ServiceUrl", value=f"{scheme}://{host}", description="Base URL of the model service")
-        cdk.CfnOutput(self, "AlarmTopicArn", value=monitoring.topic.topic_arn)
-        if api_key:
-            cdk.CfnOutput(self, "ApiKeySecretArn", value=api_key.secret_arn)
+        # What the deploy workflow's canary gate needs (cicd/canary_gate.py): where a release pauses, and
+        # where its new tasks answer before they take production traffic.
+        cdk.CfnOutput(self, "ClusterName", value=web.service.cluster.cluster_name)
+        cdk.CfnOutput(self, "ServiceName", value=web.service.service_name)
+        if web.test_listener is not None:
+            cdk.CfnOutput(
+                self,
+                "TestUrl",
+                value=f"{scheme}://{host}:{web.test_listener.port}",
+                description="The new revision's tasks during a canary deployment, before production traffic",
+            )
+        return f"{scheme}://{host}", monitoring
+
+    def _serve_on_lambda(
+        self,
+        settings: ServiceSettings,
+        *,
+        image_directory: Path,
+        git_commit: str,
+        api_key: secretsmanager.ISecret | None,
+    ) -> tuple[str, Monitoring]:
+        service = LambdaService(
+            self,
+            "Function",
+            code=function_image(image_directory, git_commit=git_commit),
+            git_commit=git_commit,
+            memory_mib=settings.lambda_memory_mib,
+            timeout=cdk.Duration.seconds(settings.lambda_timeout_seconds),
+            reserved_concurrency=settings.lambda_reserved_concurrency,
+            api_key_secret=api_key,
+            api_key_env_var=settings.api_key_env_var,
+        )
+        monitoring = Monitoring(
+            self, "Monitoring", watches=function_watches(service.function), alarm_email=settings.alarm_email
+        )
+        return f"https://{service.host}", monitoring
 
     def _api_key_secret(self, settings: ServiceSettings) -> secretsmanager.ISecret | None:
         if settings.api_key_secret_arn:

@@ -86,3 +86,22 @@ def domain_service(synthesize_service: SynthesizeService) -> Synthesized:
             "generateApiKey": "false",
         }
     )
+
+
+@pytest.fixture(scope="session")
+def lambda_service(synthesize_service: SynthesizeService) -> Synthesized:
+    """Staging on AWS Lambda: the same image behind a function URL, with a generated API key."""
+    return synthesize_service({"target": "lambda"})
+
+
+@pytest.fixture(scope="session")
+def lambda_production(synthesize_service: SynthesizeService) -> Synthesized:
+    """Production on AWS Lambda with an existing key secret and an e-mail on alarms."""
+    return synthesize_service(
+        {
+            "target": "lambda",
+            "environment": "production",
+            "alarmEmail": "oncall@example.com",
+            "apiKeySecretArn": "arn:aws:secretsmanager:eu-west-1:123456789012:secret:model-api-key-AbCdEf",
+        }
+    )

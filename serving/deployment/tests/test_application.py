@@ -47,6 +47,20 @@ def test_context_selects_production_and_overrides_its_network():
     assert (settings.private_subnets, settings.nat_gateways) == (True, 2)
 
 
+def test_context_selects_lambda_and_its_concurrency_cap():
+    assert _settings().target == "ecs"
+    settings = _settings(target="lambda", environment="production")
+    assert (settings.target, settings.lambda_memory_mib, settings.lambda_reserved_concurrency) == ("lambda", 1769, 10)
+    assert _settings(target="lambda", lambdaReservedConcurrency="5").lambda_reserved_concurrency == 5
+    assert _settings(target="lambda", lambdaReservedConcurrency="none").lambda_reserved_concurrency is None
+
+
+def test_production_releases_canaries_by_default_and_either_environment_may_choose():
+    assert (_settings().deployment, _settings(environment="production").deployment) == ("rolling", "canary")
+    assert _settings(environment="production", deployment="rolling").deployment == "rolling"
+    assert _settings(deployment="canary").deployment == "canary"
+
+
 def test_context_flags_accept_booleans_from_cdk_json_and_strings_from_the_command_line():
     assert _settings(generateApiKey=False).generate_api_key is False
     assert _settings(generateApiKey="FALSE").generate_api_key is False
@@ -58,6 +72,11 @@ def test_context_flags_accept_booleans_from_cdk_json_and_strings_from_the_comman
         ({"environment": "qa"}, "unknown environment 'qa'; expected one of"),
         ({"privateSubnets": "yes"}, "context privateSubnets must be true or false, got 'yes'"),
         ({"domainName": "api.example.com"}, "domain_name needs hosted_zone_id"),
+        ({"target": "ec2"}, "unknown target 'ec2'; expected one of ecs, lambda"),
+        ({"target": "lambda", "privateSubnets": "true"}, "target lambda takes no certificateArn"),
+        ({"target": "lambda", "certificateArn": "arn:aws:acm:x"}, "target lambda takes no certificateArn"),
+        ({"lambdaReservedConcurrency": "many"}, "lambdaReservedConcurrency must be a whole number or none"),
+        ({"deployment": "bluegreen"}, "unknown deployment 'bluegreen'; expected one of rolling, canary"),
     ],
 )
 def test_invalid_context_is_rejected(context, message):
@@ -114,6 +133,23 @@ def test_app_py_synthesizes_the_environment_given_on_its_command_line(tmp_path):
     (task_definition,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition")
     (container,) = task_definition["Properties"]["ContainerDefinitions"]
     assert container["DockerLabels"] == {"org.opencontainers.image.revision": "abc123"}
+
+
+def test_app_py_synthesizes_the_lambda_target_given_on_its_command_line(tmp_path):
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "app.py", "-c", "target=lambda", "-c", "gitCommit=abc123"],
+        cwd=DEPLOYMENT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    template = json.loads((tmp_path / "PenguinsService-staging.template.json").read_text())
+    types = {resource["Type"] for resource in template["Resources"].values()}
+    assert {"AWS::Lambda::Function", "AWS::Lambda::Url"} <= types
+    assert "AWS::ECS::Service" not in types
 
 
 def _wildcard_actions(template: dict) -> list[str]:

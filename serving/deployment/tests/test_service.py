@@ -210,11 +210,11 @@ def test_without_an_api_key_the_container_gets_no_secret(domain_service):
     )
 
 
-def test_scales_on_cpu_and_on_requests_per_target_within_min_and_max(https_service):
-    template = https_service.template
+def test_scales_on_cpu_and_on_requests_per_target_within_min_and_max(default_service):
+    template = default_service.template
     template.has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalableTarget",
-        {"MinCapacity": 2, "MaxCapacity": 6, "ScalableDimension": "ecs:service:DesiredCount"},
+        {"MinCapacity": 1, "MaxCapacity": 2, "ScalableDimension": "ecs:service:DesiredCount"},
     )
     template.has_resource_properties(
         "AWS::ApplicationAutoScaling::ScalingPolicy",
