@@ -1,7 +1,7 @@
 """Smoke-test a running model service with the golden records of the model it should serve.
 
     python -m cicd.smoke_test --url http://127.0.0.1:8000 [--model-dir serving/app/model]
-    python -m cicd.smoke_test --cdk-outputs serving/deployment/cdk.out/outputs.json
+    python -m cicd.smoke_test --cdk-outputs serving/deployment/deployed/outputs.json
 
 Waits (bounded) for GET /health to answer 200, checks the model version, then sends every golden record
 through POST /predict and all of them through POST /predict/batch: labels must be equal (as JSON values:

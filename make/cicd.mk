@@ -4,7 +4,7 @@
 # named `$(curl${IFS}...)`.
 WORKFLOWS_DIR := .github/workflows
 PR_REPORT ?= cicd/out/pr-report.md
-CDK_OUTPUTS ?= serving/deployment/cdk.out/outputs.json
+CDK_OUTPUTS ?= serving/deployment/deployed/outputs.json
 # What training changes that git (not DVC) tracks: the train workflow commits these back to the PR branch.
 COMMIT_BACK_PATHS := dvc.lock reports
 # Offline by default; CI clears it and passes GH_TOKEN so that zizmor also checks the pinned SHAs online.

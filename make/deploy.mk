@@ -6,6 +6,9 @@ DEPLOYMENT_DIR := serving/deployment
 # The only place the CDK CLI comes from: newer majors reject this aws-cdk-lib's cloud assembly.
 CDK := CDK_DISABLE_CLI_TELEMETRY=true npx --yes aws-cdk@2.1148.1
 CDK_FLAGS := --no-notices
+# What the deploys wrote (stack outputs: URLs, ARNs), relative to DEPLOYMENT_DIR: beside cdk.out,
+# which `make synth` deletes, so that the smoke test still finds the last deploy's.
+DEPLOYED := deployed
 
 # staging or production (serving/deployment/service_deployment/settings.py).
 SERVICE_ENVIRONMENT ?= staging
@@ -47,16 +50,18 @@ deploy-infrastructure: $(SYNCED)
 deploy-service: $(SYNCED)
 	@test -f serving/app/model/metadata.json || { echo "no model in serving/app/model: run dvc pull" >&2; exit 1; }
 	@# Lambda rejects an image index, which buildx's default provenance attestation makes of a one-platform image.
+	mkdir -p $(DEPLOYMENT_DIR)/$(DEPLOYED)
 	cd $(DEPLOYMENT_DIR) && BUILDX_NO_DEFAULT_ATTESTATIONS=1 $(CDK) deploy PenguinsService-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
-		--require-approval never --outputs-file cdk.out/outputs.json
+		--require-approval never --outputs-file $(DEPLOYED)/outputs.json
 
 ## Build the image and deploy the batch scoring stack of SERVICE_ENVIRONMENT for BATCH_INPUT and BATCH_OUTPUT
 deploy-batch: $(SYNCED)
 	@test -n "$(BATCH_INPUT)" -a -n "$(BATCH_OUTPUT)" || \
 		{ echo "set BATCH_INPUT=s3://bucket/prefix[,s3://...] and BATCH_OUTPUT=s3://bucket/prefix" >&2; exit 1; }
 	@test -f serving/app/model/metadata.json || { echo "no model in serving/app/model: run dvc pull" >&2; exit 1; }
+	mkdir -p $(DEPLOYMENT_DIR)/$(DEPLOYED)
 	cd $(DEPLOYMENT_DIR) && $(CDK) deploy PenguinsBatchScoring-$(SERVICE_ENVIRONMENT) $(CDK_FLAGS) $(SERVICE_ARGS) \
-		--require-approval never --outputs-file cdk.out/batch-outputs.json
+		--require-approval never --outputs-file $(DEPLOYED)/batch-outputs.json
 
 ## deploy-service, smoke-testing a canary release on its test listener before it takes traffic (cicd/canary_gate.py)
 deploy-service-gated: $(SYNCED)

@@ -6,6 +6,7 @@ Run by the CDK CLI (see cdk.json) or directly: `python app.py -c key=value`.
 import argparse
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from service_deployment.application import build_app
@@ -20,7 +21,11 @@ def main(argv: list[str] | None = None) -> None:
     context = {"gitCommit": git_commit(), **dict(pair.split("=", 1) for pair in args.context)}
     # The CLI passes its outdir and its -c values in the environment; those win over these defaults.
     outdir = os.environ.get("CDK_OUTDIR", str(HERE / "cdk.out"))
-    build_app(outdir=outdir, context=context, image_directory=HERE.parent / "app").synth()
+    try:
+        app = build_app(outdir=outdir, context=context, image_directory=HERE.parent / "app")
+    except ValueError as exc:  # a bad -c value or cdk.json entry: the settings say which
+        sys.exit(f"error: {exc}")
+    app.synth()
 
 
 def git_commit() -> str:

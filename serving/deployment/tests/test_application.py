@@ -172,3 +172,22 @@ def _statements(value):
     elif isinstance(value, list):
         for child in value:
             yield from _statements(child)
+
+
+def test_app_py_stops_on_bad_context_with_one_line_not_a_traceback(tmp_path):
+    # Reported from the field: an output prefix inside an input prefix ended in a ValueError traceback.
+    env = {**os.environ, "CDK_OUTDIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "app.py", "-c", "batchInput=s3://my-data/tables", "-c", "batchOutput=s3://my-data/tables/out"],
+        cwd=DEPLOYMENT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error: ")
+    assert "overlaps" in result.stderr.splitlines()[-1]
+    assert not list(tmp_path.glob("*.template.json"))

@@ -60,3 +60,26 @@ def test_lint_cfn_synthesizes_the_batch_stack_with_valid_example_prefixes():
         *("-c", "batchInput=s3://my-data/tables"),
         *("-c", "batchOutput=s3://my-scores/runs"),
     ]
+
+
+def test_synth_leaves_the_outputs_the_deploys_wrote_for_the_smoke_test():
+    # Reported from the field: `make synth` deleted cdk.out, and with it the outputs file of the
+    # last deploy that `make smoke-test` reads.
+    removed = [
+        path
+        for line in make("-n", "synth").splitlines()
+        if line.startswith("rm -rf ")
+        for path in shlex.split(line)[2:]
+    ]
+    written = [
+        f"serving/deployment/{_command_after(make('-n', target, *variables), ' --outputs-file ')[0]}"
+        for target, variables in (
+            ("deploy-service", ()),
+            ("deploy-batch", ("BATCH_INPUT=s3://in-bucket/a", "BATCH_OUTPUT=s3://out-bucket/scores")),
+        )
+    ]
+    read = _command_after(make("-n", "smoke-test"), " --cdk-outputs ")[0]
+
+    assert set(removed) == {"infrastructure/cdk.out", "serving/deployment/cdk.out"}
+    assert read in written
+    assert not [path for path in written if any(path.startswith(f"{folder}/") for folder in removed)]
