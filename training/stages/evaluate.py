@@ -173,6 +173,7 @@ def main(argv: list[str] | None = None) -> None:
             onnx=onnx_artifact(args.onnx, args.bundle, model, test, params),
         ),
         golden_records=evaluation.golden_records,
+        image_input=metadata.image_input(params.data),
     )
     # Everything is computed before anything is written.
     _cli.write_json(args.metrics, evaluation.scores)
