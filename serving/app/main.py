@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from app.api.openapi import install_openapi
-from app.api.routes import health, metrics, model, predict
+from app.api.routes import health, images, metrics, model, predict
 from app.config import Settings
+from app.images.decode import refuse_decompression_bombs
 from app.metrics import Metrics
 from app.middleware.api_key import ApiKeyMiddleware
 from app.middleware.body_limit import BodySizeLimitMiddleware
@@ -33,6 +34,7 @@ and its lineage.
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: ServiceState = app.state.service
     settings = state.settings
+    refuse_decompression_bombs()
     try:
         predictor = load_predictor(settings.model_dir, max_batch=settings.max_batch_size, backend=settings.backend)
     except ModelStartupError as exc:
@@ -60,12 +62,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Model service", description=DESCRIPTION, version="1", lifespan=lifespan, redirect_slashes=False
     )
     app.state.service = state
-    for module in (health, predict, model, metrics):
+    for module in (health, predict, images, model, metrics):
         app.include_router(module.router)
     install_openapi(app, state)
     # Added innermost first: the request context wraps everything, so that 401 and 413
     # answers also carry a request id and reach the access log and the metrics.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_limits={images.PATH: settings.max_image_bytes},
+    )
     if settings.api_key is not None:
         app.add_middleware(
             ApiKeyMiddleware, api_key=settings.api_key.get_secret_value(), open_paths=health.PUBLIC_PATHS
