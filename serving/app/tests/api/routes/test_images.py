@@ -98,6 +98,24 @@ def test_a_picture_is_answered_like_predict(
 
 
 @pytest.mark.slow
+def test_the_model_says_it_takes_pictures(digits: TestClient) -> None:
+    image = digits.get("/model").json()["image_input"]
+
+    assert {key: image[key] for key in ("width", "height", "grayscale", "value_range", "ink")} == {
+        "width": 8,
+        "height": 8,
+        "grayscale": True,
+        "value_range": [0.0, 16.0],
+        "ink": "high",
+    }
+    assert image["pixel_columns"][:2] == ["pixel_0_0", "pixel_0_1"]
+
+
+def test_a_model_without_an_image_input_says_so_by_omission(client: TestClient) -> None:
+    assert "image_input" not in client.get("/model").json()
+
+
+@pytest.mark.slow
 def test_pixel_values_still_go_to_predict(digits: TestClient) -> None:
     metadata = read_metadata(Path(digits.app.state.service.settings.model_dir))
     golden = metadata.golden_records[0]
