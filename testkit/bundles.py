@@ -32,6 +32,7 @@ from app.bundle import (
     Task,
     read_metadata,
 )
+from examples.workspace import build
 from testkit.project import make_project_copy
 
 if TYPE_CHECKING:
@@ -102,6 +103,14 @@ def train_bundle(spec: BundleSpec, destination: Path) -> TrainedBundle:
     run_stages(project)
     model_dir = project / MODEL_DIR
     return TrainedBundle(spec=spec, project=project, model_dir=model_dir, metadata=read_metadata(model_dir))
+
+
+def train_example(name: str, work_dir: Path) -> Path:
+    """An example of examples/ (its params.yaml and data) in a folder of `work_dir`, after every
+    training stage run in this process; returns its model bundle folder."""
+    project = build(name, work_dir)
+    run_stages(project)
+    return project / MODEL_DIR
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:

@@ -64,6 +64,8 @@ def normalise(frame: pd.DataFrame, data: DataParams, *, source: str = "data") ->
     columns: dict[str, pd.Series] = {}
     for name in data.numeric:
         columns[name] = pd.Series(_numeric(labelled[name], f"numeric feature {name!r}", source))
+    if data.image is not None:
+        check_pixel_values(columns, data.image.value_range, source)
     for name in data.categorical:
         columns[name] = pd.Series(categorical_values(labelled[name]), dtype=object)
     if data.task == "regression":
@@ -72,6 +74,18 @@ def normalise(frame: pd.DataFrame, data: DataParams, *, source: str = "data") ->
         labels = class_labels(labelled[data.target])
         columns[data.target] = pd.Series(labels, dtype=labels.dtype)
     return pd.DataFrame(columns, columns=[*data.features, data.target])
+
+
+def check_pixel_values(columns: dict[str, pd.Series], value_range: list[float], source: str) -> None:
+    """Raises ConfigError when a pixel lies outside data.image.value_range: the service scales pictures onto it."""
+    low, high = value_range
+    for name, values in columns.items():
+        outside = values[(values < low) | (values > high)]
+        if not outside.empty:
+            raise ConfigError(
+                f"params.yaml: data.image.value_range: pixel column {name!r} has the value {float(outside.iloc[0])} "
+                f"in {source}, outside [{low:g}, {high:g}]"
+            )
 
 
 def categorical_values(column: pd.Series) -> np.ndarray:

@@ -11,7 +11,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from app.bundle import MISSING_CATEGORY, CategoryFeature, Feature, GoldenRecord, Label, NumberFeature, label_key
+from app.bundle import (
+    MISSING_CATEGORY,
+    CategoryFeature,
+    Feature,
+    GoldenRecord,
+    ImageInput,
+    Label,
+    NumberFeature,
+    label_key,
+)
 from training.params import DataParams
 
 LIBRARIES = ("scikit-learn", "numpy", "joblib", "pandas", "scipy")
@@ -28,6 +37,24 @@ def feature_schema(train: pd.DataFrame, data: DataParams) -> list[Feature]:
         categories = sorted(set(train[name]) - {MISSING_CATEGORY})
         schema.append(CategoryFeature(name=name, type="category", nullable=True, categories=categories))
     return schema
+
+
+def image_input(data: DataParams) -> ImageInput | None:
+    """The image declaration the service reads (POST /predict/image), from params.yaml data.image."""
+    image = data.image
+    if image is None:
+        return None
+    low, high = image.value_range
+    return ImageInput(
+        width=image.width,
+        height=image.height,
+        grayscale=image.grayscale,
+        value_range=(low, high),
+        ink=image.ink,
+        margin=image.margin,
+        stroke_width=image.stroke_width,
+        pixel_columns=list(data.pixel_columns),
+    )
 
 
 def to_record(row: pd.Series, data: DataParams) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError, model_validator
 
+from app.bundle import MAX_IMAGE_SIDE
 from training.errors import ConfigError
 
 Task = Literal["classification", "regression"]
@@ -23,6 +24,23 @@ class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
 
+class ImageParams(_Section):
+    """data.image: the features are the pixels of one grayscale picture, so the service also takes pictures."""
+
+    width: Annotated[StrictInt, Field(ge=1, le=MAX_IMAGE_SIDE)]
+    height: Annotated[StrictInt, Field(ge=1, le=MAX_IMAGE_SIDE)]
+    # Only grayscale (one value a pixel) is supported.
+    grayscale: Literal[True] = True
+    # [low, high]: the pixel values of the data; `ink` says which end is a full stroke.
+    value_range: Annotated[list[Annotated[float, Field(allow_inf_nan=False)]], Field(min_length=2, max_length=2)]
+    ink: Literal["high", "low"] = "high"
+    # How the pictures were framed and drawn, as fractions of the drawn content's larger side.
+    margin: Annotated[float, Field(ge=0, le=1)] = 0.0
+    stroke_width: Annotated[float, Field(ge=0, le=0.5)] = 0.0
+    # The feature of each pixel, row by row from the top left; default: data.numeric in order.
+    pixel_columns: list[str] | None = None
+
+
 class DataParams(_Section):
     # A CSV or Parquet file in the repository, relative to its root, tracked by git or DVC.
     path: str
@@ -30,10 +48,18 @@ class DataParams(_Section):
     task: Task
     numeric: list[str] = Field(default_factory=list)
     categorical: list[str] = Field(default_factory=list)
+    image: ImageParams | None = None
 
     @property
     def features(self) -> tuple[str, ...]:
         return (*self.numeric, *self.categorical)
+
+    @property
+    def pixel_columns(self) -> tuple[str, ...]:
+        """The image's pixel features, row-major; empty without data.image."""
+        if self.image is None:
+            return ()
+        return tuple(self.numeric if self.image.pixel_columns is None else self.image.pixel_columns)
 
     @model_validator(mode="after")
     def _columns(self) -> DataParams:
@@ -46,7 +72,25 @@ class DataParams(_Section):
             seen.add(name)
         if PurePosixPath(self.path).suffix.lower() not in DATA_SUFFIXES:
             raise ValueError(f"path {self.path!r} must end in one of {', '.join(DATA_SUFFIXES)}")
+        if self.image is not None:
+            self._check_image(self.image)
         return self
+
+    def _check_image(self, image: ImageParams) -> None:
+        # A picture is all the service gets: every feature must be one of its pixels.
+        pixels = self.pixel_columns
+        low, high = image.value_range
+        if not low < high:
+            raise ValueError(f"image.value_range must be [low, high] with low < high, got {image.value_range}")
+        if self.categorical:
+            raise ValueError("image: a model of pixels takes no categorical features; empty data.categorical")
+        if sorted(pixels) != sorted(self.numeric):
+            raise ValueError("image.pixel_columns must list every numeric feature, each once")
+        if len(pixels) != image.width * image.height:
+            raise ValueError(
+                f"image: {image.width}x{image.height} pixels need {image.width * image.height} pixel columns, "
+                f"got {len(pixels)}"
+            )
 
 
 class PrepareParams(_Section):

@@ -38,6 +38,9 @@ Task = Literal["classification", "regression"]
 # Listed bool first: in pydantic's smart union JSON `true` is a bool, `1` an int.
 Label = bool | int | str
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+# The largest width or height a model's image input may declare.
+MAX_IMAGE_SIDE = 1024
 
 
 def plain_label(label: Any) -> Label:
@@ -108,6 +111,42 @@ def _inside_the_bundle(file: str) -> str:
     if not file or path.is_absolute() or any(part in ("", ".", "..") for part in file.split("/")):
         raise ValueError(f"must be a relative path inside the model folder, got {file!r}")
     return file
+
+
+class ImageInput(_Frozen):
+    """The model's features are the pixels of one grayscale picture (POST /predict/image).
+
+    `pixel_columns` names the feature of each pixel, row by row from the top left: width *
+    height of them, and every feature of the model. `value_range` is [low, high], the pixel
+    values the model was trained on; `ink` says which end is a full stroke ("high": 0 is
+    paper and 16 full ink in scikit-learn's digits). `margin` and `stroke_width` say how the
+    training pictures were framed and drawn, as fractions of the drawn content's larger side:
+    the empty border around it, and the typical stroke (a thinner one is thickened to it; 0
+    leaves strokes as they are). app.images maps a picture onto this.
+    """
+
+    width: Annotated[int, Field(ge=1, le=MAX_IMAGE_SIDE)]
+    height: Annotated[int, Field(ge=1, le=MAX_IMAGE_SIDE)]
+    grayscale: Literal[True] = True
+    value_range: tuple[FiniteFloat, FiniteFloat]
+    ink: Literal["high", "low"] = "high"
+    margin: Annotated[float, Field(ge=0, le=1)] = 0.0
+    stroke_width: Annotated[float, Field(ge=0, le=0.5)] = 0.0
+    pixel_columns: list[str]
+
+    @model_validator(mode="after")
+    def _shape(self) -> ImageInput:
+        low, high = self.value_range
+        if not low < high:
+            raise ValueError(f"value_range must be [low, high] with low < high, got {list(self.value_range)}")
+        if len(self.pixel_columns) != self.width * self.height:
+            raise ValueError(
+                f"{self.width}x{self.height} pixels need {self.width * self.height} pixel columns, "
+                f"got {len(self.pixel_columns)}"
+            )
+        if len(set(self.pixel_columns)) != len(self.pixel_columns):
+            raise ValueError("pixel_columns lists a column twice")
+        return self
 
 
 class Artifact(_Frozen):
@@ -187,17 +226,27 @@ class BundleMetadata(_Frozen):
     artifacts: Artifacts
     # Without them no reader could prove that it reproduces training.
     golden_records: Annotated[list[GoldenRecord], Field(min_length=1)]
+    # Only for a model whose features are the pixels of a picture; absent otherwise (an
+    # optional addition: bundles written before it existed read unchanged).
+    image_input: ImageInput | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> BundleMetadata:
         names = [feature.name for feature in self.features]
         if len(set(names)) != len(names):
             raise ValueError(f"features lists a name twice: {names}")
+        if self.image_input is not None:
+            self._check_image_input(self.image_input)
         if self.task == "classification":
             self._check_classification()
         else:
             self._check_regression()
         return self
+
+    def _check_image_input(self, image: ImageInput) -> None:
+        numbers = {feature.name for feature in self.features if isinstance(feature, NumberFeature)}
+        if set(image.pixel_columns) != numbers or len(numbers) != len(self.features):
+            raise ValueError("image_input.pixel_columns must be exactly the features, all of them numbers")
 
     def _check_classification(self) -> None:
         if self.classes is None or len(self.classes) < 2:

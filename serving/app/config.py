@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     worker_timeout: Annotated[int, Field(ge=0, le=3600)] = 30
     max_body_bytes: Annotated[int, Field(ge=1024)] = 1_048_576
     max_batch_size: Annotated[int, Field(ge=1)] = 1000
+    # POST /predict/image: a phone's 12-megapixel JPEG is 2 to 6 MB, and 4096 x 4096 pixels hold it.
+    max_image_bytes: Annotated[int, Field(ge=1024)] = 8_388_608
+    # Checked from the header, before any pixel is decoded; at most Pillow's own limit (its MAX_IMAGE_PIXELS).
+    max_image_pixels: Annotated[int, Field(ge=64, le=89_478_485)] = 16_777_216
     api_key: SecretStr | None = None
     log_level: LogLevel = "info"
     # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated addresses or

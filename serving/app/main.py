@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api.openapi import install_openapi
-from app.api.routes import docs, health, metrics, model, page, predict
+from app.api.routes import docs, health, images, metrics, model, page, predict
 from app.config import Settings
+from app.images.decode import refuse_decompression_bombs
 from app.metrics import Metrics
 from app.middleware.api_key import ApiKeyMiddleware
 from app.middleware.body_limit import BodySizeLimitMiddleware
@@ -40,6 +41,7 @@ PAGE_STATIC = Path(__file__).resolve().parent / "page" / "static"
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: ServiceState = app.state.service
     settings = state.settings
+    refuse_decompression_bombs()
     try:
         predictor = load_predictor(settings.model_dir, max_batch=settings.max_batch_size, backend=settings.backend)
         card = build_card(settings.model_dir, predictor, api_key_required=settings.api_key is not None)
@@ -76,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url=None,
     )
     app.state.service = state
-    for module in (page, health, predict, model, metrics, docs):
+    for module in (page, health, predict, images, model, metrics, docs):
         app.include_router(module.router)
     app.mount(f"{STATIC_URL}/page", StaticFiles(directory=PAGE_STATIC), name="page-static")
     app.mount(docs.DOCS_ASSETS_URL, StaticFiles(directory=docs.docs_assets()), name="docs-static")
@@ -84,7 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Added innermost first: the request context wraps everything, so that 401 and 413
     # answers also carry a request id and reach the access log and the metrics.
     app.add_middleware(ContentSecurityPolicyMiddleware)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        path_limits={images.PATH: settings.max_image_bytes},
+    )
     if settings.api_key is not None:
         app.add_middleware(
             ApiKeyMiddleware,

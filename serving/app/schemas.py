@@ -94,6 +94,11 @@ class ModelInfo(BaseModel):
     features: list[dict[str, Any]] = Field(description="The feature schema requests are validated against.")
     example: dict[str, Any]
     artifacts: dict[str, Any]
+    image_input: dict[str, Any] | None = Field(
+        default=None,
+        description="Only for a model that takes pictures (POST /predict/image): their width and height, value "
+        "range, which end is ink, margin, stroke width and the pixel columns, row-major.",
+    )
 
 
 class MetricComparison(BaseModel):

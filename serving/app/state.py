@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from app.config import Settings
 from app.metrics import Metrics, buckets_between
@@ -11,6 +12,8 @@ from app.predictor.model import Predictor
 
 NOT_LOADED = "the model is not loaded yet"
 SHUTTING_DOWN = "the service is shutting down"
+# Pictures decoded at once per worker (POST /predict/image): each may take tens of megabytes.
+IMAGE_SLOTS = 2
 
 
 @dataclass
@@ -21,6 +24,7 @@ class ServiceState:
     # The model card of `/`, built from the bundle with the predictor.
     card: ModelCard | None = None
     unavailable_reason: str = NOT_LOADED
+    image_slots: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(IMAGE_SLOTS))
 
     def serve(self, predictor: Predictor, card: ModelCard | None = None) -> None:
         """Ready: called only after the golden records replayed."""

@@ -214,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
             pictures=picture_artifacts(evaluation.pictures, args.pictures, args.bundle),
         ),
         golden_records=evaluation.golden_records,
+        image_input=metadata.image_input(params.data),
     )
     # Everything is computed before anything is written.
     _cli.write_json(args.metrics, evaluation.scores)

@@ -183,6 +183,18 @@ def test_too_few_rows(project: Path, tmp_path: Path) -> None:
     )
 
 
+def test_a_pixel_outside_the_declared_value_range(project: Path, tmp_path: Path) -> None:
+    # The four penguin measurements as a 2x2 "picture" whose pixels should lie in 0..100: the first outside is named.
+    params = default_params(project)
+    set_data(params, categorical=[], image={"width": 2, "height": 2, "value_range": [0, 100]})
+    code, stderr = prepare_fails(project, params, tmp_path)
+    assert code == 2
+    assert stderr == (
+        "error: params.yaml: data.image.value_range: pixel column 'flipper_length_mm' has the value 181.0 in "
+        "data/raw/penguins.csv, outside [0, 100]\n"
+    )
+
+
 @pytest.fixture(scope="module")
 def prepared(project: Path) -> Path:
     code, stderr = command(project, "training.stages.prepare", default_params(project), "--out", "data/prepared")

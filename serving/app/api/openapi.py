@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.api.routes.health import PUBLIC_PATHS
+from app.images.decode import MEDIA_TYPES as IMAGE_MEDIA_TYPES
 from app.middleware.api_key import API_KEY_HEADER
 from app.middleware.body_limit import BODY_TIMEOUT
 from app.predictor.model import Predictor
@@ -36,6 +37,13 @@ _ERRORS = {
     422: "The body is not valid JSON or does not match the feature schema; `detail` names each field and problem.",
     503: "The model is not loaded (yet).",
 }
+# The image route's own meaning of the codes it shares with the JSON routes.
+_IMAGE_ERRORS = {
+    415: "The body is not a PNG, JPEG or WebP image (or multipart/form-data holding one).",
+    422: "The picture is empty, damaged or truncated, has too many pixels (checked before decoding), or shows "
+    "nothing drawn; or the multipart body lacks the file field `image`.",
+}
+IMAGE_PATH = "/predict/image"
 
 
 def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -54,6 +62,28 @@ def json_bodies(request: str, response: str, description: str) -> dict[str, Any]
     }
 
 
+def image_bodies() -> dict[str, Any]:
+    """For the image route's `openapi_extra`: a picture as the body or as a multipart file field, and its answer."""
+    picture = {"type": "string", "format": "binary"}
+    multipart = {
+        "type": "object",
+        "required": ["image"],
+        "properties": {"image": {**picture, "description": "The picture: PNG, JPEG or WebP."}},
+        "additionalProperties": False,
+    }
+    content: dict[str, Any] = {media_type: {"schema": picture} for media_type in IMAGE_MEDIA_TYPES}
+    content["multipart/form-data"] = {"schema": multipart}
+    errors = {str(code): {"description": text} for code, text in _IMAGE_ERRORS.items()}
+    response = {"application/json": {"schema": {"$ref": _REF.format(model=PREDICT_RESPONSE_MODEL)}}}
+    return {
+        "requestBody": {"required": True, "content": content},
+        "responses": {
+            "200": {"description": "The class with every probability, or the predicted value.", "content": response},
+            **errors,
+        },
+    }
+
+
 def install_openapi(app: FastAPI, state: ServiceState) -> None:
     generate = app.openapi
 
@@ -62,6 +92,9 @@ def install_openapi(app: FastAPI, state: ServiceState) -> None:
         components = document.setdefault("components", {}).setdefault("schemas", {})
         components.update(_request_schemas(state.predictor))
         components.update(_response_schemas(state.predictor))
+        if state.predictor is None or state.predictor.metadata.image_input is None:
+            # Only a model that declares an image input takes pictures.
+            document["paths"].pop(IMAGE_PATH, None)
         if state.predictor is not None:
             _add_examples(document["paths"], state.predictor)
         if state.settings.api_key is not None:
@@ -110,6 +143,9 @@ def _add_examples(paths: dict[str, Any], predictor: Predictor) -> None:
         operation = paths[path]["post"]
         operation["requestBody"]["content"]["application/json"]["example"] = request
         operation["responses"]["200"]["content"]["application/json"]["example"] = response
+    if IMAGE_PATH in paths:
+        image_answer = paths[IMAGE_PATH]["post"]["responses"]["200"]["content"]["application/json"]
+        image_answer["example"] = {**prediction, "model_version": predictor.version}
 
 
 def _add_security(document: dict[str, Any]) -> None:

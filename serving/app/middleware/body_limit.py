@@ -7,6 +7,7 @@ Request headers are limited in size and time one layer down, in http_protocol.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
@@ -25,20 +26,30 @@ class _BodyTooSlowError(Exception):
 
 
 class BodySizeLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float = BODY_TIMEOUT) -> None:
+    """`max_bytes` for every path but those of `path_limits` (exact paths, e.g. an upload route's larger limit)."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        path_limits: Mapping[str, int] | None = None,
+        timeout: float = BODY_TIMEOUT,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
         self.timeout = timeout
-        self._too_large = f"request body is larger than the limit of {max_bytes} bytes"
         self._too_slow = f"the request body did not arrive within {timeout:g} s"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.path_limits.get(scope["path"], self.max_bytes)
         declared = Headers(scope=scope).get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
-            await self._reject(scope, receive, send, 413, self._too_large)
+        if declared.isdigit() and int(declared) > max_bytes:
+            await self._reject(scope, receive, send, 413, _too_large(max_bytes))
             return
         # No or a false Content-Length (chunked uploads): count the bytes as they arrive.
         received = 0
@@ -58,7 +69,7 @@ class BodySizeLimitMiddleware:
                 raise _BodyTooSlowError from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > max_bytes:
                     raise _BodyTooLargeError
                 body_complete = not message.get("more_body", False)
             return message
@@ -73,7 +84,7 @@ class BodySizeLimitMiddleware:
         except _BodyTooLargeError:
             if started:
                 raise
-            await self._reject(scope, receive, send, 413, self._too_large)
+            await self._reject(scope, receive, send, 413, _too_large(max_bytes))
         except _BodyTooSlowError:
             if started:
                 raise
@@ -83,3 +94,7 @@ class BodySizeLimitMiddleware:
         # The unread rest of the body makes the connection unusable: ask the client to close it.
         response = JSONResponse({"detail": detail}, status_code=status, headers={"Connection": "close"})
         await response(scope, receive, send)
+
+
+def _too_large(max_bytes: int) -> str:
+    return f"request body is larger than the limit of {max_bytes} bytes"

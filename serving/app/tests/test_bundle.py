@@ -175,3 +175,54 @@ def test_inconsistent_metadata_is_refused_with_the_field(model_copy: Path, edit_
 def test_a_label_from_numpy_becomes_the_plain_value_the_bundle_holds(label: object, plain: object) -> None:
     assert plain_label(label) == plain
     assert type(plain_label(label)) is type(plain)
+
+
+def picture_metadata(**image: object) -> dict:
+    """A valid bundle (as JSON) whose two numeric features are the pixels of a 2 x 1 picture."""
+    from testkit.bundles import example_metadata
+
+    document = example_metadata().model_dump(mode="json", exclude_none=True)
+    document["features"] = [
+        {"name": name, "type": "number", "nullable": True, "min": 0.0, "max": 16.0} for name in ("left", "right")
+    ]
+    document["example"] = document["golden_records"][0]["record"] = {"left": 0.0, "right": 16.0}
+    document["image_input"] = {"width": 2, "height": 1, "value_range": [0, 16], "pixel_columns": ["left", "right"]}
+    document["image_input"].update(image)
+    return document
+
+
+def test_an_image_input_is_written_and_read_back(tmp_path: Path) -> None:
+    metadata = BundleMetadata.model_validate(picture_metadata(ink="low", margin=0.1, stroke_width=0.12))
+
+    write_metadata(tmp_path, metadata)
+    image = read_metadata(tmp_path).image_input
+
+    assert image is not None
+    assert (image.width, image.height, image.grayscale, image.value_range) == (2, 1, True, (0.0, 16.0))
+    assert (image.ink, image.margin, image.stroke_width, image.pixel_columns) == ("low", 0.1, 0.12, ["left", "right"])
+
+
+def test_a_bundle_without_an_image_input_writes_no_such_key(tmp_path: Path, metadata: BundleMetadata) -> None:
+    # Bundles written before image_input existed read unchanged, and new ones without it look the same.
+    write_metadata(tmp_path, metadata)
+
+    assert metadata.image_input is None
+    assert "image_input" not in json.loads((tmp_path / "metadata.json").read_text())
+
+
+@pytest.mark.parametrize(
+    ("image", "message"),
+    [
+        ({"width": 3}, r"image_input: .*3x1 pixels need 3 pixel columns, got 2"),
+        ({"pixel_columns": ["left", "left"]}, r"image_input: .*pixel_columns lists a column twice"),
+        ({"value_range": [16, 0]}, r"image_input: .*value_range must be \[low, high\] with low < high"),
+        ({"value_range": [0, "Infinity"]}, r"image_input\.value_range\.1: Input should be a finite number"),
+        ({"grayscale": False}, r"image_input\.grayscale: Input should be True"),
+        ({"pixel_columns": ["left", "middle"]}, r"image_input\.pixel_columns must be exactly the features"),
+    ],
+)
+def test_an_inconsistent_image_input_is_refused(tmp_path: Path, image: dict, message: str) -> None:
+    (tmp_path / "metadata.json").write_text(json.dumps(picture_metadata(**image)))
+
+    with pytest.raises(BundleError, match=message):
+        read_metadata(tmp_path)

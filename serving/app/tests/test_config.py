@@ -14,6 +14,7 @@ def test_defaults() -> None:
     assert settings.model_dir == PACKAGE_DIR / "model"
     assert settings.bind == "127.0.0.1:8000"
     assert (settings.workers, settings.max_batch_size, settings.max_body_bytes) == (2, 1000, 1_048_576)
+    assert (settings.max_image_bytes, settings.max_image_pixels) == (8_388_608, 16_777_216)
     assert settings.api_key is None
     assert settings.log_level == "info"
 
@@ -47,7 +48,14 @@ def test_an_empty_placeholder_or_short_api_key_is_refused(key: str) -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "field"),
-    [({"workers": 0}, "workers"), ({"port": 70000}, "port"), ({"log_level": "loud"}, "log_level")],
+    [
+        ({"workers": 0}, "workers"),
+        ({"port": 70000}, "port"),
+        ({"log_level": "loud"}, "log_level"),
+        ({"max_image_bytes": 100}, "max_image_bytes"),
+        # Above Pillow's own limit, its guard would answer instead of ours.
+        ({"max_image_pixels": 100_000_000}, "max_image_pixels"),
+    ],
 )
 def test_out_of_range_values_are_refused(overrides: dict, field: str) -> None:
     with pytest.raises(ValidationError) as caught:

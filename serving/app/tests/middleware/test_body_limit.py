@@ -38,14 +38,15 @@ async def read_all(scope: Scope, receive: Receive, send: Send) -> None:
     await send({"type": "http.response.body", "body": str(len(body)).encode()})
 
 
-def run(upload: Upload, headers: list[tuple[bytes, bytes]]) -> list[Message]:
+def run(upload: Upload, headers: list[tuple[bytes, bytes]], path: str = "/predict") -> list[Message]:
     sent: list[Message] = []
 
     async def send(message: Message) -> None:
         sent.append(message)
 
-    scope = {"type": "http", "method": "POST", "path": "/predict", "headers": headers}
-    asyncio.run(BodySizeLimitMiddleware(read_all, max_bytes=LIMIT)(scope, upload.receive, send))
+    scope = {"type": "http", "method": "POST", "path": path, "headers": headers}
+    middleware = BodySizeLimitMiddleware(read_all, max_bytes=LIMIT, path_limits={"/upload": 4 * LIMIT})
+    asyncio.run(middleware(scope, upload.receive, send))
     return sent
 
 
@@ -83,6 +84,24 @@ def test_a_body_within_the_limit_passes_whole(size: int) -> None:
     sent = run(Upload(chunks=1, size=size), [(b"content-length", str(size).encode())])
 
     assert (sent[0]["status"], sent[1]["body"]) == (200, str(size).encode())
+
+
+def test_a_path_with_its_own_limit_takes_more_and_no_more() -> None:
+    within = run(Upload(chunks=3, size=LIMIT), [(b"content-length", str(3 * LIMIT).encode())], path="/upload")
+    declared = run(Upload(chunks=5, size=LIMIT), [(b"content-length", str(5 * LIMIT).encode())], path="/upload")
+    streamed = Upload(chunks=10, size=LIMIT)
+    counted = run(streamed, [(b"transfer-encoding", b"chunked")], path="/upload")
+
+    assert (within[0]["status"], within[1]["body"]) == (200, str(3 * LIMIT).encode())
+    assert declared[0]["status"] == 413
+    assert json.loads(declared[1]["body"]) == {"detail": f"request body is larger than the limit of {4 * LIMIT} bytes"}
+    assert (counted[0]["status"], streamed.reads) == (413, 5)
+
+
+def test_other_paths_keep_the_default_limit() -> None:
+    sent = run(Upload(chunks=3, size=LIMIT), [(b"content-length", str(3 * LIMIT).encode())], path="/upload/more")
+
+    assert sent[0]["status"] == 413
 
 
 # The body time limit, with a short limit (the reliability tests use the real one on a live server).
