@@ -117,9 +117,9 @@ def test_a_damaged_chunk_is_corrupt() -> None:
         # Over our limit: refused by the service's own check.
         (5000, 5000, r"^the image is 5000x5000 pixels \(25,000,000\); at most 16,777,216 are accepted$"),
         # Over Pillow's MAX_IMAGE_PIXELS: its warning, an error here, as at service start-up.
-        (10_000, 10_000, r"^the image has too many pixels: Image size \(100000000 pixels\) exceeds limit"),
+        (10_000, 10_000, r"^the image is 100,000,000 pixels; at most 16,777,216 are accepted$"),
         # Over twice Pillow's limit: its DecompressionBombError.
-        (100_000, 100_000, r"^the image has too many pixels: Image size \(10000000000 pixels\) exceeds limit"),
+        (100_000, 100_000, r"^the image is 10,000,000,000 pixels; at most 16,777,216 are accepted$"),
     ],
 )
 def test_too_many_pixels_are_refused_from_the_header_before_decoding(width: int, height: int, message: str) -> None:
@@ -216,7 +216,7 @@ def test_pillows_bomb_warning_never_reaches_the_log_as_text(mode: str) -> None:
     )
 
     if mode == "refuse":
-        assert result.stdout.decode().startswith("the image has too many pixels: Image size (100000000 pixels)")
+        assert result.stdout.decode() == "the image is 100,000,000 pixels; at most 16,777,216 are accepted\n"
         assert result.stderr == b""
     else:
         # Without the start-up call, Pillow writes its warning to stderr (and the own check still refuses).
