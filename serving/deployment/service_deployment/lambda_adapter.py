@@ -11,6 +11,10 @@ HEALTH_CHECK_PATH = "/health"
 ADAPTER_PORTS = ("AWS_LWA_READINESS_CHECK_PORT", "AWS_LWA_PORT", "PORT")
 
 
+# 4 MiB: 5.6 MB once base64-encoded, under the function URL's 6 MB.
+FUNCTION_URL_MAX_IMAGE_BYTES = 4 * 1024 * 1024
+
+
 def adapter_environment(*, port: int = SERVICE_PORT, health_check_path: str = HEALTH_CHECK_PATH) -> dict[str, str]:
     """The function's variables that make gunicorn and the adapter meet: one worker on the port the adapter
     calls, readiness on the service's own check."""
@@ -21,6 +25,10 @@ def adapter_environment(*, port: int = SERVICE_PORT, health_check_path: str = HE
         # Lambda freezes the environment between invocations; on thaw, gunicorn's master would find its
         # worker silent for that long and abort it mid-request. The function's timeout bounds requests instead.
         "MODEL_SERVICE_WORKER_TIMEOUT": "0",
+        # A function URL carries at most 6 MB, and a picture arrives base64-encoded (4/3 larger): the
+        # pictures the service takes must fit, or a big one dies in Lambda's front end without the 413.
+        # (JSON bodies keep the service's 1 MiB.)
+        "MODEL_SERVICE_MAX_IMAGE_BYTES": str(FUNCTION_URL_MAX_IMAGE_BYTES),
         # The adapter is the only client, over loopback.
         "MODEL_SERVICE_HOST": "127.0.0.1",
         "MODEL_SERVICE_PORT": str(port),

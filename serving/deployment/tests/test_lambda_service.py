@@ -32,6 +32,13 @@ def test_the_service_image_runs_as_a_function_with_one_worker_and_one_vcpu(lambd
     assert function["Environment"]["Variables"]["GIT_COMMIT"] == lambda_service.git_commit
 
 
+def test_pictures_larger_than_a_function_url_carries_get_the_services_413(lambda_service):
+    # Reported from the field: the service took 8 MiB pictures, but a function URL carries 6 MB, a
+    # binary body base64-encoded (4/3 larger): a bigger picture died in Lambda's front end, not in a 413.
+    variables = _function(lambda_service)["Environment"]["Variables"]
+    assert int(variables["MODEL_SERVICE_MAX_IMAGE_BYTES"]) * 4 / 3 < 6_000_000
+
+
 def test_the_adapter_forwards_to_the_service_port_and_waits_for_its_health_check(lambda_service):
     variables = _function(lambda_service)["Environment"]["Variables"]
     assert variables["AWS_LWA_PORT"] == variables["MODEL_SERVICE_PORT"]
