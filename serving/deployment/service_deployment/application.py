@@ -50,6 +50,9 @@ def settings_from_context(node: Node) -> ServiceSettings:
     if environment not in ENVIRONMENTS:
         raise ValueError(f"unknown environment {environment!r}; expected one of {sorted(ENVIRONMENTS)}")
     preset = ENVIRONMENTS[environment]
+    target = _text(node, "target") or preset.target
+    # A function has no traffic shifting here: it releases at once, whatever the environment's ECS preset.
+    deployment = _text(node, "deployment") or ("rolling" if target == "lambda" else preset.deployment)
     return dataclasses.replace(
         preset,
         private_subnets=_flag(node, "privateSubnets", default=preset.private_subnets),
@@ -63,11 +66,11 @@ def settings_from_context(node: Node) -> ServiceSettings:
         alarm_email=_text(node, "alarmEmail"),
         api_key_secret_arn=_text(node, "apiKeySecretArn"),
         generate_api_key=_flag(node, "generateApiKey", default=preset.generate_api_key),
-        target=_text(node, "target") or preset.target,  # type: ignore[arg-type]  # checked by ServiceSettings
+        target=target,  # type: ignore[arg-type]  # checked by ServiceSettings
         lambda_reserved_concurrency=_optional_int(
             node, "lambdaReservedConcurrency", preset.lambda_reserved_concurrency
         ),
-        deployment=_text(node, "deployment") or preset.deployment,  # type: ignore[arg-type]  # checked by ServiceSettings
+        deployment=deployment,  # type: ignore[arg-type]  # checked by ServiceSettings
     )
 
 

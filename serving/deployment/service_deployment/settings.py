@@ -49,6 +49,9 @@ class ServiceSettings:
             raise ValueError("target lambda takes no certificateArn, domainName or privateSubnets")
         if self.deployment not in STRATEGIES:
             raise ValueError(f"unknown deployment {self.deployment!r}; expected one of {', '.join(STRATEGIES)}")
+        if self.target == "lambda" and self.deployment == "canary":
+            # Reported from the field: the canary was dropped without a word on Lambda.
+            raise ValueError("target lambda releases a new image at once: deployment=canary is for target ecs")
 
 
 ENVIRONMENTS = {

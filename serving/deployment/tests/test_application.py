@@ -59,6 +59,8 @@ def test_production_releases_canaries_by_default_and_either_environment_may_choo
     assert (_settings().deployment, _settings(environment="production").deployment) == ("rolling", "canary")
     assert _settings(environment="production", deployment="rolling").deployment == "rolling"
     assert _settings(deployment="canary").deployment == "canary"
+    # A function releases at once: production's canary preset gives way, an explicit canary is refused.
+    assert _settings(environment="production", target="lambda").deployment == "rolling"
 
 
 def test_context_flags_accept_booleans_from_cdk_json_and_strings_from_the_command_line():
@@ -75,6 +77,7 @@ def test_context_flags_accept_booleans_from_cdk_json_and_strings_from_the_comman
         ({"target": "ec2"}, "unknown target 'ec2'; expected one of ecs, lambda"),
         ({"target": "lambda", "privateSubnets": "true"}, "target lambda takes no certificateArn"),
         ({"target": "lambda", "certificateArn": "arn:aws:acm:x"}, "target lambda takes no certificateArn"),
+        ({"target": "lambda", "deployment": "canary"}, "target lambda releases a new image at once"),
         ({"lambdaReservedConcurrency": "many"}, "lambdaReservedConcurrency must be a whole number or none"),
         ({"deployment": "bluegreen"}, "unknown deployment 'bluegreen'; expected one of rolling, canary"),
     ],
