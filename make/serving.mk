@@ -5,9 +5,12 @@ SERVING_CATEGORIES := packages serving
 # `make serve EXAMPLE=iris` serves an example (examples/), trained in its own work folder.
 SERVE_MODEL_DIR = $(if $(EXAMPLE),$(abspath $(EXAMPLES_WORK_DIR)/$(EXAMPLE)/serving/app/model),$(abspath $(SERVING_DIR)/model))
 
-## Train if needed, then serve under gunicorn's production config on 127.0.0.1:8000 (EXAMPLE=<name>: an example)
+# `make serve PORT=8011` when 8000 is taken.
+PORT ?= 8000
+
+## Train if needed, then serve under gunicorn's production config on 127.0.0.1:8000 (PORT=<n>: another port; EXAMPLE=<name>: an example)
 serve: $(if $(EXAMPLE),train-example,train)
-	cd serving && MODEL_SERVICE_MODEL_DIR="$(SERVE_MODEL_DIR)" MODEL_SERVICE_HOST=127.0.0.1 MODEL_SERVICE_PORT=8000 \
+	cd serving && MODEL_SERVICE_MODEL_DIR="$(SERVE_MODEL_DIR)" MODEL_SERVICE_HOST=127.0.0.1 MODEL_SERVICE_PORT=$(PORT) \
 		gunicorn --config app/gunicorn.conf.py
 
 ## Train if needed, then score a CSV/Parquet file or folder, local or s3:// (INPUT=..., OUTPUT=...; ARGS="--chunk-rows ...")

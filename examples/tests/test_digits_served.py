@@ -118,3 +118,12 @@ def test_make_serve_serves_the_example_it_trains() -> None:
 
     assert 'python -m examples.workspace "digits"' in plan
     assert f'MODEL_SERVICE_MODEL_DIR="{REPOSITORY}/.work/examples/digits/serving/app/model"' in plan
+
+
+def test_make_serve_takes_another_port() -> None:
+    # Reported from the field: the recipe set the port itself, so MODEL_SERVICE_PORT=8011 was overridden.
+    command = ["make", "--no-print-directory", "--dry-run", f"VENV={VENV_BIN.parent}", "serve", "PORT=8011"]
+
+    plan = run(command, REPOSITORY).stdout
+
+    assert "MODEL_SERVICE_HOST=127.0.0.1 MODEL_SERVICE_PORT=8011 " in plan
