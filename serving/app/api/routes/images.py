@@ -28,6 +28,9 @@ MULTIPART = "multipart/form-data"
 # A file field may also say that it does not know its type.
 _UNTYPED = "application/octet-stream"
 _ACCEPTED = f"{', '.join(MEDIA_TYPES)} or {MULTIPART}"
+_ONE_FILE_FIELD = (
+    f"the multipart body must hold one file upload named {FIELD!r} (curl -F {FIELD}=@picture.png), and nothing else"
+)
 
 router = APIRouter(prefix="/predict", tags=["predict"], responses=error_responses(401, 408, 413, 415, 422, 503))
 
@@ -62,21 +65,24 @@ async def image_body(request: Request) -> bytes:
     if media_type != MULTIPART:
         raise HTTPException(
             status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-            detail=f"Content-Type must be {_ACCEPTED}, got {media_type or 'none'!r}",
+            detail=f"Content-Type must be {_ACCEPTED}, got {repr(media_type) if media_type else 'none'}",
         )
     try:
         form = await request.form(max_files=1, max_fields=0)
     except StarletteHTTPException as exc:
+        if str(exc.detail).startswith("Too many fields"):
+            # A text field, often the picture sent as text (curl -F 'image=<file' instead of '=@file').
+            raise _invalid_form(_ONE_FILE_FIELD) from None
         raise _invalid_form(f"the multipart body cannot be read: {exc.detail}") from None
     try:
         upload = form.get(FIELD)
         if not isinstance(upload, UploadFile):
-            raise _invalid_form(f"the multipart body must hold one file field named {FIELD!r}, and nothing else")
+            raise _invalid_form(_ONE_FILE_FIELD)
         part_type = (upload.content_type or _UNTYPED).partition(";")[0].strip().lower()
         if part_type not in MEDIA_TYPES and part_type != _UNTYPED:
             raise HTTPException(
                 status.HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                detail=f"the file field {FIELD!r} must be {', '.join(MEDIA_TYPES)}, got {part_type!r}",
+                detail=f"the file field {FIELD!r} must be {', '.join(MEDIA_TYPES)} or {_UNTYPED}, got {part_type!r}",
             )
         return await upload.read()
     finally:

@@ -24,6 +24,10 @@ from testkit.bundles import train_example
 
 from ...conftest import TestClient
 
+ONE_FILE_FIELD = (
+    "the multipart body must hold one file upload named 'image' (curl -F image=@picture.png), and nothing else"
+)
+
 
 def test_a_model_without_an_image_input_takes_no_picture(client: TestClient) -> None:
     response = client.post("/predict/image", content=b"\x89PNG", headers={"Content-Type": "image/png"})
@@ -248,7 +252,7 @@ def test_a_truncated_picture_names_the_problem(digits: TestClient, test_digits: 
                 {
                     "type": "multipart_invalid",
                     "loc": ["body"],
-                    "msg": "the multipart body must hold one file field named 'image', and nothing else",
+                    "msg": ONE_FILE_FIELD,
                 }
             ],
         ),
@@ -259,7 +263,7 @@ def test_a_truncated_picture_names_the_problem(digits: TestClient, test_digits: 
                 {
                     "type": "multipart_invalid",
                     "loc": ["body"],
-                    "msg": "the multipart body cannot be read: Too many fields. Maximum number of fields is 0.",
+                    "msg": ONE_FILE_FIELD,
                 }
             ],
         ),
@@ -277,7 +281,8 @@ def test_a_truncated_picture_names_the_problem(digits: TestClient, test_digits: 
         (
             lambda c, body: upload(c, body, "image/gif"),
             415,
-            "the file field 'image' must be image/png, image/jpeg, image/webp, got 'image/gif'",
+            "the file field 'image' must be image/png, image/jpeg, image/webp or application/octet-stream, "
+            "got 'image/gif'",
         ),
     ],
     ids=["other-field", "extra-field", "no-boundary", "gif-part"],
