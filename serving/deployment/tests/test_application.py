@@ -121,16 +121,20 @@ def test_cfn_lint_passes_on_every_synthesized_template(default_service, https_se
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_app_py_synthesizes_the_environment_given_on_its_command_line(tmp_path):
-    env = {**os.environ, "CDK_OUTDIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "app.py", "-c", "environment=production", "-c", "gitCommit=abc123"],
+def app_py(outdir, *context: str) -> subprocess.CompletedProcess[str]:
+    """`python app.py -c ...` as the CDK CLI runs it, writing into `outdir`."""
+    return subprocess.run(
+        [sys.executable, "app.py", *(arg for pair in context for arg in ("-c", pair))],
         cwd=DEPLOYMENT,
-        env=env,
+        env={**os.environ, "CDK_OUTDIR": str(outdir)},
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_app_py_synthesizes_the_environment_given_on_its_command_line(tmp_path):
+    result = app_py(tmp_path, "environment=production", "gitCommit=abc123")
     assert result.returncode == 0, result.stderr
     template = json.loads((tmp_path / "PenguinsService-production.template.json").read_text())
     (task_definition,) = (r for r in template["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition")
@@ -139,15 +143,7 @@ def test_app_py_synthesizes_the_environment_given_on_its_command_line(tmp_path):
 
 
 def test_app_py_synthesizes_the_lambda_target_given_on_its_command_line(tmp_path):
-    env = {**os.environ, "CDK_OUTDIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "app.py", "-c", "target=lambda", "-c", "gitCommit=abc123"],
-        cwd=DEPLOYMENT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = app_py(tmp_path, "target=lambda", "gitCommit=abc123")
     assert result.returncode == 0, result.stderr
     template = json.loads((tmp_path / "PenguinsService-staging.template.json").read_text())
     types = {resource["Type"] for resource in template["Resources"].values()}
@@ -179,15 +175,7 @@ def _statements(value):
 
 def test_app_py_stops_on_bad_context_with_one_line_not_a_traceback(tmp_path):
     # Reported from the field: an output prefix inside an input prefix ended in a ValueError traceback.
-    env = {**os.environ, "CDK_OUTDIR": str(tmp_path)}
-    result = subprocess.run(
-        [sys.executable, "app.py", "-c", "batchInput=s3://my-data/tables", "-c", "batchOutput=s3://my-data/tables/out"],
-        cwd=DEPLOYMENT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = app_py(tmp_path, "batchInput=s3://my-data/tables", "batchOutput=s3://my-data/tables/out")
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr

@@ -54,8 +54,14 @@ def test_on_a_terminal_a_progress_bar_is_drawn_then_cleared(tmp_path: Path) -> N
     assert err.endswith("\r")
 
 
-def test_the_model_folder_defaults_to_the_services_bundle(tmp_path: Path) -> None:
+@pytest.mark.parametrize("variable", [None, "bundle"])
+def test_the_model_folder_defaults_to_the_services_bundle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str | None
+) -> None:
+    # MODEL_SERVICE_MODEL_DIR, the service's own variable, else the package's app/model; --model wins.
     write_csv(tmp_path / "in.csv", table(2))
+    if variable:
+        monkeypatch.setenv("MODEL_SERVICE_MODEL_DIR", str(tmp_path / variable))
     seen: list[Path] = []
 
     def load(model_dir: Path) -> EchoScorer:
@@ -67,25 +73,8 @@ def test_the_model_folder_defaults_to_the_services_bundle(tmp_path: Path) -> Non
             ["score", str(tmp_path / "in.csv"), str(tmp_path / "o.csv"), *extra], load_scorer=load, stdout=io.StringIO()
         )
 
-    assert seen == [DEFAULT_MODEL_DIR, Path("elsewhere")]
+    assert seen == [tmp_path / variable if variable else DEFAULT_MODEL_DIR, Path("elsewhere")]
     assert DEFAULT_MODEL_DIR.parts[-3:] == ("serving", "app", "model")
-
-
-def test_the_services_model_variable_picks_the_default_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write_csv(tmp_path / "in.csv", table(2))
-    monkeypatch.setenv("MODEL_SERVICE_MODEL_DIR", str(tmp_path / "bundle"))
-    seen: list[Path] = []
-
-    def load(model_dir: Path) -> EchoScorer:
-        seen.append(model_dir)
-        return EchoScorer()
-
-    for extra in ([], ["--model", "elsewhere"]):
-        main(
-            ["score", str(tmp_path / "in.csv"), str(tmp_path / "o.csv"), *extra], load_scorer=load, stdout=io.StringIO()
-        )
-
-    assert seen == [tmp_path / "bundle", Path("elsewhere")]
 
 
 def test_by_default_a_folder_without_a_bundle_exits_2_with_one_line(tmp_path: Path) -> None:
