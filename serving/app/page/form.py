@@ -1,7 +1,8 @@
 """The page's forms: the try-it form generated from the feature schema, and the API key box.
 
 static/card.js gives them their behaviour: it sends the record to POST /predict and draws the
-answer, and keeps the API key in the tab's sessionStorage.
+answer, and keeps the API key in the tab's sessionStorage. A model with an image input also gets
+the picture inputs of picture_input.py.
 """
 
 from __future__ import annotations
@@ -10,30 +11,51 @@ from typing import Any
 
 from app.bundle import BundleMetadata, CategoryFeature, Feature, NumberFeature
 from app.page.html import code, escape, measured, page, plain
+from app.page.picture_input import picture_inputs
 
 LOCKED_TITLE = "Model service · API key needed"
+_RECORD_NOTE = (
+    "Prefilled with the example record from the test split. An empty field is sent as "
+    f"{code('null')} (unknown: the model imputes it). The form posts to {code('POST /predict')}."
+)
+
+_NO_SCRIPT = "The form needs JavaScript; POST /predict answers without it."
+_NO_SCRIPT_PICTURE = "The drawing box and the form need JavaScript; the picture file is sent without it."
 
 
 def try_it(metadata: BundleMetadata, *, api_key_required: bool) -> str:
-    """The form, prefilled with the bundle's example record; an empty field is sent as null."""
-    fields = "".join(
-        _field(position, feature, metadata.example.get(feature.name))
-        for position, feature in enumerate(metadata.features)
-    )
+    """The try-it section: the record form, prefilled with the bundle's example record (an empty field
+    is sent as null); for a model with an image input, a drawing box and a file picker first, and the
+    record form (its pixels as numbers) folded away below them."""
+    key = key_box() if api_key_required else ""
+    if metadata.image_input is None:
+        inputs = f"<p>{_RECORD_NOTE}</p>{key}{_record_form(metadata)}"
+    else:
+        inputs = (
+            key
+            + picture_inputs(metadata.image_input)
+            + f'<details class="pixels"><summary>Or the {len(metadata.features)} pixels as numbers, for '
+            f"{code('POST /predict')}</summary><p>{_RECORD_NOTE}</p>{_record_form(metadata)}</details>"
+        )
+    # The answer's wording comes from the task and the target, whichever input asked.
     return (
-        '<section id="try"><h2>Try it</h2>'
-        "<p>Prefilled with the example record from the test split. An empty field is sent as "
-        f"{code('null')} (unknown: the model imputes it). The form posts to {code('POST /predict')}.</p>"
-        + (key_box() if api_key_required else "")
-        + f'<form id="try-form" data-task="{escape(metadata.task)}" data-target="{escape(metadata.target)}" '
-        f'novalidate><div class="fields">{fields}</div><button type="submit">Predict</button></form>'
-        "<noscript><p>The form needs JavaScript; POST /predict answers without it.</p></noscript>"
+        f'<section id="try" data-task="{escape(metadata.task)}" data-target="{escape(metadata.target)}">'
+        f"<h2>Try it</h2>{inputs}"
+        f"<noscript><p>{_NO_SCRIPT if metadata.image_input is None else _NO_SCRIPT_PICTURE}</p></noscript>"
         '<div id="result" aria-live="polite"></div></section>'
     )
 
 
+def _record_form(metadata: BundleMetadata) -> str:
+    fields = "".join(
+        _field(position, feature, metadata.example.get(feature.name))
+        for position, feature in enumerate(metadata.features)
+    )
+    submit = '<button type="submit">Predict</button>'
+    return f'<form id="try-form" novalidate><div class="fields">{fields}</div>{submit}</form>'
+
+
 def _field(position: int, feature: Feature, example: Any) -> str:
-    # Tabular features only. A model that declares an image input gets a file picker here instead.
     element = f"feature-{position}"
     value = "" if example is None else escape(plain(example))
     common = f'id="{element}" data-feature="{escape(feature.name)}" value="{value}"'

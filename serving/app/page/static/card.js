@@ -1,6 +1,7 @@
-// The model card's behaviour: the try-it form posts to /predict, and the API key (when the service
-// has one) lives in this tab's sessionStorage only. Loaded as a file: the page's CSP allows no
-// inline script. Answers are drawn with DOM calls and textContent, never as HTML.
+// The model card's behaviour: the try-it form posts to /predict, a drawing or a chosen picture (for a
+// model with an image input) to /predict/image, and the API key (when the service has one) lives in
+// this tab's sessionStorage only. Loaded as a file: the page's CSP allows no inline script. Answers
+// are drawn with DOM calls and textContent, never as HTML.
 "use strict";
 
 const KEY_STORAGE = "model-service-api-key";
@@ -76,14 +77,13 @@ function labelText(label) {
   return typeof label === "string" ? label : JSON.stringify(label);
 }
 
-function showPrediction(result, body, form) {
-  const target = form.dataset.target;
-  if (form.dataset.task === "regression") {
-    const line = element("p", "answer", `Predicted ${target}: `);
+function showPrediction(result, body) {
+  const { task, target } = document.getElementById("try").dataset;
+  const line = element("p", "answer", `Predicted ${target}: `);
+  if (task === "regression") {
     line.append(element("strong", "value", String(body.prediction)));
     result.append(line);
   } else {
-    const line = element("p", "answer", `Predicted ${target}: `);
     line.append(element("strong", "label", labelText(body.label)));
     result.append(line, probabilityBars(body.probabilities));
   }
@@ -133,35 +133,137 @@ function showError(result, heading, lines) {
   result.append(box);
 }
 
-async function predict(form) {
+function showNote(text) {
+  document.getElementById("result").replaceChildren(element("p", "note", text));
+}
+
+// POST `body` to `url` and draw the answer; `what` names the input in a 422's heading (record, picture, drawing).
+async function predict(url, headers, body, what) {
   const result = document.getElementById("result");
-  result.replaceChildren(element("p", "note", "Predicting…"));
+  showNote("Predicting…");
   let response;
   try {
-    response = await fetch("/predict", {
-      method: "POST",
-      headers: withKey({ "Content-Type": "application/json", Accept: "application/json" }),
-      body: JSON.stringify(readRecord(form)),
-    });
+    response = await fetch(url, { method: "POST", headers: withKey({ ...headers, Accept: "application/json" }), body });
   } catch (error) {
     result.replaceChildren();
     showError(result, "The service did not answer.", [String(error)]);
     return;
   }
-  const body = await response.json().catch(() => null);
+  const answer = await response.json().catch(() => null);
   result.replaceChildren();
   if (response.ok) {
-    showPrediction(result, body, form);
+    showPrediction(result, answer);
   } else if (response.status === 401) {
-    showError(result, "The service needs its API key: enter it above, then predict again.", problems(body));
+    showError(result, "The service needs its API key: enter it above, then predict again.", problems(answer));
     keyMessage("Enter the service's API key.", true);
     const input = document.getElementById("api-key");
     if (input) input.focus();
   } else if (response.status === 422) {
-    showError(result, "The service could not use this record:", problems(body));
+    showError(result, `The service could not use this ${what}:`, problems(answer));
   } else {
-    showError(result, `The service answered ${response.status}.`, problems(body));
+    showError(result, `The service answered ${response.status}.`, problems(answer));
   }
+}
+
+function wireRecordForm() {
+  const form = document.getElementById("try-form");
+  if (!form) return;
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    predict("/predict", { "Content-Type": "application/json" }, JSON.stringify(readRecord(form)), "record");
+  });
+}
+
+// The chosen file goes as the form's own multipart body (its file field), with the key header.
+function wirePictureForm() {
+  const form = document.getElementById("picture-form");
+  if (!form) return;
+  const input = document.getElementById("picture-file");
+  const preview = document.getElementById("picture-preview");
+  input.addEventListener("change", () => {
+    const [file] = input.files;
+    preview.hidden = true;
+    preview.removeAttribute("src");
+    if (!file || !input.accept.split(",").includes(file.type)) return;
+    // A data: URL, which the page's CSP allows for pictures (a blob: URL it does not).
+    const reader = new FileReader();
+    reader.addEventListener("load", () => {
+      preview.src = reader.result;
+      preview.hidden = false;
+    });
+    reader.readAsDataURL(file);
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    predict(form.action, {}, new FormData(form), "picture");
+  });
+}
+
+function wireDrawing() {
+  const canvas = document.getElementById("drawing");
+  if (!canvas) return;
+  const pen = canvas.getContext("2d");
+  let drawn = false;
+  let last = null;
+
+  function clear() {
+    pen.fillStyle = "#fff";
+    pen.fillRect(0, 0, canvas.width, canvas.height);
+    drawn = false;
+  }
+  // Where the pointer is, in canvas pixels (the canvas may be shown smaller than it is).
+  function at(event) {
+    const box = canvas.getBoundingClientRect();
+    return [((event.clientX - box.left) * canvas.width) / box.width, ((event.clientY - box.top) * canvas.height) / box.height];
+  }
+  function strokeTo(point) {
+    pen.strokeStyle = "#000";
+    pen.lineWidth = Number(canvas.dataset.penWidth);
+    pen.lineCap = "round";
+    pen.lineJoin = "round";
+    pen.beginPath();
+    pen.moveTo(...last);
+    pen.lineTo(...point);
+    pen.stroke();
+    last = point;
+    drawn = true;
+  }
+  // A dot where the pen touches down: a zero-length stroke may draw nothing.
+  function dot(point) {
+    pen.fillStyle = "#000";
+    pen.beginPath();
+    pen.arc(...point, Number(canvas.dataset.penWidth) / 2, 0, 2 * Math.PI);
+    pen.fill();
+    last = point;
+    drawn = true;
+  }
+  // Pointer events: a mouse, a finger or a pen alike; the capture keeps a stroke that leaves the box.
+  canvas.addEventListener("pointerdown", (event) => {
+    event.preventDefault();
+    canvas.setPointerCapture(event.pointerId);
+    dot(at(event));
+  });
+  canvas.addEventListener("pointermove", (event) => {
+    if (last) strokeTo(at(event));
+  });
+  for (const type of ["pointerup", "pointercancel"]) {
+    canvas.addEventListener(type, () => {
+      last = null;
+    });
+  }
+  document.getElementById("drawing-clear").addEventListener("click", () => {
+    clear();
+    document.getElementById("result").replaceChildren();
+  });
+  document.getElementById("drawing-predict").addEventListener("click", () => {
+    if (!drawn) {
+      showNote("Draw something in the box first.");
+      return;
+    }
+    const url = canvas.closest("[data-action]").dataset.action;
+    canvas.toBlob((png) => predict(url, { "Content-Type": "image/png" }, png, "drawing"), "image/png");
+  });
+  clear();
 }
 
 function setUp() {
@@ -171,13 +273,9 @@ function setUp() {
     if (storedKey()) unlock();
     return;
   }
-  const form = document.getElementById("try-form");
-  if (form) {
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      predict(form);
-    });
-  }
+  wireRecordForm();
+  wirePictureForm();
+  wireDrawing();
 }
 
 setUp();
