@@ -190,3 +190,10 @@ def test_rejects_unsafe_properties(overrides, message):
             git_commit="unknown",
             **overrides,
         )
+
+
+def test_the_function_runs_the_very_image_the_ecs_service_runs(lambda_service, default_service):
+    # One asset for both targets (image.py): switching target pushes nothing new.
+    (task_definition,) = default_service.template.find_resources("AWS::ECS::TaskDefinition").values()
+    (container,) = task_definition["Properties"]["ContainerDefinitions"]
+    assert _function(lambda_service)["Code"]["ImageUri"] == container["Image"]
