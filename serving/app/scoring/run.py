@@ -107,6 +107,8 @@ class _Run:
     format: Format
     # What the scorer receives each required column as.
     input_types: dict[str, pa.DataType]
+    # CSV columns whose gap text becomes null before the scorer sees them (see _scorer_input).
+    csv_gap_columns: frozenset[str]
 
 
 def _prepare(job: ScoringJob, scorer: Scorer, storage: Storage) -> _Run:
@@ -114,8 +116,11 @@ def _prepare(job: ScoringJob, scorer: Scorer, storage: Storage) -> _Run:
     out_format = _output_format(target, sharded=job.shard is not None)
     dataset = open_dataset(source, {**scorer.required_columns, **scorer.csv_column_types})
     types = dict(scorer.required_columns)
+    gap_columns: frozenset[str] = frozenset()
     if dataset.format is Format.CSV:
         types.update(scorer.csv_column_types)
+        # Number text is read as text and its gaps found by the scorer's own checks; the rest here.
+        gap_columns = frozenset(scorer.required_columns) - frozenset(scorer.csv_column_types)
     kept, needed = _columns(dataset, scorer, job.id_columns)
     schema = _output_schema(dataset.schema, kept, scorer)
     shard = job.shard or Shard(index=0, count=1)
@@ -123,7 +128,7 @@ def _prepare(job: ScoringJob, scorer: Scorer, storage: Storage) -> _Run:
     reader = ChunkReader(dataset, plan[shard.index], needed, job.chunk_rows)
     _check_target(source, target, sharded=job.shard is not None)
     part = target.child(manifest.part_name(shard.index, out_format)) if job.shard else target
-    return _Run(dataset, plan, shard, reader, kept, schema, target, part, out_format, types)
+    return _Run(dataset, plan, shard, reader, kept, schema, target, part, out_format, types, gap_columns)
 
 
 def _stream(
@@ -148,9 +153,8 @@ def _score_chunks(
     rows = failed = 0
     versions = _ConstantColumn(scorer.model_version)
     known_rows = run.reader.total_work if run.reader.work_unit == "rows" else None
-    csv = run.dataset.format is Format.CSV
     for chunk in run.reader:
-        predictions = scorer.score(_scorer_input(chunk, run.input_types, csv=csv))
+        predictions = scorer.score(_scorer_input(chunk, run.input_types, run.csv_gap_columns))
         failed += failed_rows(predictions, scorer.prediction_schema, chunk.num_rows)
         rows += chunk.num_rows
         _check_error_rate(max_error_rate, failed, rows, known_rows, final=False)
@@ -236,11 +240,11 @@ def _start_part(folder: Location, shard: int) -> None:
         raise ScoringError(f"{folder.uri}: cannot write here ({first_line(exc)})") from exc
 
 
-def _scorer_input(chunk: pa.RecordBatch, types: dict[str, pa.DataType], *, csv: bool) -> pa.RecordBatch:
+def _scorer_input(chunk: pa.RecordBatch, types: dict[str, pa.DataType], gap_columns: frozenset[str]) -> pa.RecordBatch:
     columns = []
     for name, kind in types.items():
         column = chunk.column(name)
-        if csv:
+        if name in gap_columns:
             # Training reads CSV with pandas: its gap text is a gap in a category column too.
             column = csv_gaps_to_nulls(column)
         if column.type != kind:
